@@ -1,0 +1,124 @@
+import { Ajv, type ErrorObject } from 'ajv';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The service's whole configuration, read once from the environment and frozen. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Origin and optional path prefix the service is reached at, without a trailing slash. */
+  readonly publicUrl: string;
+  /** Absent: serve from the embedded PGlite database under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly dataDir: string;
+  readonly adminToken: string | undefined;
+  readonly jwtSecret: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Each variable, its JSON Schema and the one-line explanation shown when it is wrong. */
+const variables = {
+  HOST: { schema: { type: 'string', minLength: 1 }, default: '127.0.0.1' },
+  PORT: { schema: { type: 'integer', minimum: 0, maximum: 65535 }, default: 8080 },
+  PUBLIC_URL: { schema: { type: 'string', pattern: '^https?://[^\\s?#]+$' } },
+  DATABASE_URL: { schema: { type: 'string', pattern: '^postgres(ql)?://\\S+$' } },
+  DATABASE_POOL_SIZE: { schema: { type: 'integer', minimum: 1, maximum: 200 }, default: 10 },
+  DATA_DIR: { schema: { type: 'string', minLength: 1 }, default: '.data' },
+  ADMIN_TOKEN: { schema: { type: 'string', minLength: 16, pattern: '^\\S+$' } },
+  JWT_SECRET: { schema: { type: 'string', minLength: 32 } },
+  LOG_LEVEL: { schema: { type: 'string', enum: LOG_LEVELS }, default: 'info' },
+  SHUTDOWN_TIMEOUT_MS: { schema: { type: 'integer', minimum: 0, maximum: 600_000 }, default: 10_000 },
+} as const;
+
+type VariableName = keyof typeof variables;
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true });
+const validate = ajv.compile<Record<VariableName, unknown>>({
+  type: 'object',
+  properties: Object.fromEntries(
+    Object.entries(variables).map(([name, v]) => [
+      name,
+      'default' in v ? { ...v.schema, default: v.default } : v.schema,
+    ]),
+  ),
+});
+
+function describe(error: ErrorObject): string {
+  const name = error.instancePath.replace(/^\//, '');
+  const variable = name in variables ? name : 'environment';
+  const value = typeof error.data === 'string' || typeof error.data === 'number' ? String(error.data) : '';
+  switch (error.keyword) {
+    case 'pattern':
+      if (name === 'PUBLIC_URL') return `${variable}: must be an absolute http(s) URL, got "${value}"`;
+      if (name === 'DATABASE_URL') return `${variable}: must be a postgres:// or postgresql:// URL`;
+      if (name === 'ADMIN_TOKEN') return `${variable}: must not contain whitespace`;
+      return `${variable}: ${error.message ?? 'is invalid'}`;
+    case 'minLength':
+      // Secrets are never echoed back.
+      return `${variable}: must be at least ${String(error.params['limit'])} characters long`;
+    case 'enum':
+      return `${variable}: must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`;
+    default:
+      return `${variable}: ${error.message ?? 'is invalid'}${value === '' ? '' : `, got "${value}"`}`;
+  }
+}
+
+/**
+ * Reads, validates and freezes the configuration. Empty strings count as unset, which is how
+ * docker-compose and Helm pass an optional variable that was left blank.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const name of Object.keys(variables)) {
+    const value = env[name]?.trim();
+    if (value !== undefined && value !== '') input[name] = value;
+  }
+  if (!validate(input)) {
+    throw new ConfigError((validate.errors ?? []).map(describe));
+  }
+  const values = input as unknown as {
+    HOST: string;
+    PORT: number;
+    PUBLIC_URL?: string;
+    DATABASE_URL?: string;
+    DATABASE_POOL_SIZE: number;
+    DATA_DIR: string;
+    ADMIN_TOKEN?: string;
+    JWT_SECRET?: string;
+    LOG_LEVEL: LogLevel;
+    SHUTDOWN_TIMEOUT_MS: number;
+  };
+  const problems: string[] = [];
+  if (values.DATABASE_URL !== undefined) {
+    // With an external database the service may run as several replicas: every one must share
+    // the same secrets, so they cannot be generated locally.
+    if (values.ADMIN_TOKEN === undefined) problems.push('ADMIN_TOKEN: is required when DATABASE_URL is set');
+    if (values.JWT_SECRET === undefined) problems.push('JWT_SECRET: is required when DATABASE_URL is set');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const localHost = values.HOST === '0.0.0.0' || values.HOST === '::' ? 'localhost' : values.HOST;
+  const defaultUrl = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${values.PORT}`;
+  return Object.freeze({
+    host: values.HOST,
+    port: values.PORT,
+    publicUrl: (values.PUBLIC_URL ?? defaultUrl).replace(/\/+$/, ''),
+    databaseUrl: values.DATABASE_URL,
+    databasePoolSize: values.DATABASE_POOL_SIZE,
+    dataDir: values.DATA_DIR,
+    adminToken: values.ADMIN_TOKEN,
+    jwtSecret: values.JWT_SECRET,
+    logLevel: values.LOG_LEVEL,
+    shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../deps.js';
+import { adminAuthenticator } from '../plugins/admin-auth.js';
+import { tenantRoutes } from './tenants.js';
+import { tokenRoutes } from './tokens.js';
+
+/** /admin/v1: the SaaS operator's API, authenticated with ADMIN_TOKEN. */
+export function adminRoutes(deps: Deps) {
+  return async (app: FastifyInstance) => {
+    app.addHook('onRequest', adminAuthenticator(deps.secrets.adminToken));
+    await app.register(tenantRoutes(deps));
+    await app.register(tokenRoutes(deps));
+  };
+}

@@ -1,0 +1,57 @@
+import { TENANT_ID_PATTERN } from '../../tenancy/tenants.js';
+
+// JSON Schemas of the admin API: Fastify validates requests with them, serializes responses
+// with them, and @fastify/swagger publishes them at /docs.
+
+export const errorSchema = {
+  $id: 'AdminError',
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+  },
+  required: ['statusCode', 'error', 'message'],
+} as const;
+
+export const tenantSchema = {
+  $id: 'Tenant',
+  type: 'object',
+  properties: {
+    id: { type: 'string', pattern: TENANT_ID_PATTERN },
+    name: { type: 'string' },
+    scimBaseUrl: { type: 'string', format: 'uri', description: 'Give this URL to the identity provider.' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'name', 'scimBaseUrl', 'createdAt'],
+} as const;
+
+export const tokenSchema = {
+  $id: 'ScimToken',
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    description: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' } },
+    createdAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: ['string', 'null'], format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+  required: ['id', 'description', 'scopes', 'createdAt', 'expiresAt', 'revokedAt'],
+} as const;
+
+export const tenantIdParams = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: TENANT_ID_PATTERN } },
+  required: ['id'],
+} as const;
+
+export const errorResponses = {
+  400: { $ref: 'AdminError#' },
+  401: { $ref: 'AdminError#' },
+  404: { $ref: 'AdminError#' },
+  409: { $ref: 'AdminError#' },
+} as const;
+
+/** Shared schemas, added at the root so OpenAPI generation can resolve their references. */
+export const adminSchemas = [errorSchema, tenantSchema, tokenSchema];

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../deps.js';
+import type { Tenant } from '../../tenancy/tenants.js';
+import { errorResponses, tenantIdParams } from './schemas.js';
+import { TENANT_ID_PATTERN } from '../../tenancy/tenants.js';
+
+const present = (t: Tenant) => ({
+  id: t.id,
+  name: t.name,
+  scimBaseUrl: t.scimBaseUrl,
+  createdAt: t.createdAt.toISOString(),
+});
+
+export function tenantRoutes(deps: Deps) {
+  const { tenants } = deps;
+  return async (app: FastifyInstance) => {
+    app.post<{ Body: { id: string; name: string } }>(
+      '/tenants',
+      {
+        schema: {
+          summary: 'Create a tenant',
+          tags: ['tenants'],
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              id: {
+                type: 'string',
+                pattern: TENANT_ID_PATTERN,
+                description: '1–63 of [a-z0-9-]; part of the SCIM base URL.',
+              },
+              name: { type: 'string', minLength: 1, maxLength: 200 },
+            },
+            required: ['id', 'name'],
+          },
+          response: { 201: { $ref: 'Tenant#' }, ...errorResponses },
+        },
+      },
+      async (request, reply) => reply.code(201).send(present(await tenants.create(request.body.id, request.body.name))),
+    );
+
+    app.get(
+      '/tenants',
+      {
+        schema: {
+          summary: 'List tenants',
+          tags: ['tenants'],
+          response: {
+            200: {
+              type: 'object',
+              properties: { tenants: { type: 'array', items: { $ref: 'Tenant#' } } },
+              required: ['tenants'],
+            },
+            ...errorResponses,
+          },
+        },
+      },
+      async () => ({
+        tenants: (await tenants.list()).map(present),
+      }),
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/tenants/:id',
+      {
+        schema: {
+          summary: 'Get a tenant',
+          tags: ['tenants'],
+          params: tenantIdParams,
+          response: { 200: { $ref: 'Tenant#' }, ...errorResponses },
+        },
+      },
+      async (request) => present(await tenants.get(request.params.id)),
+    );
+
+    app.delete<{ Params: { id: string } }>(
+      '/tenants/:id',
+      {
+        schema: {
+          summary: 'Delete a tenant and all of its data (users, groups, tokens, events)',
+          tags: ['tenants'],
+          params: tenantIdParams,
+          response: { 204: { type: 'null' }, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await tenants.delete(request.params.id);
+        return reply.code(204).send();
+      },
+    );
+  };
+}

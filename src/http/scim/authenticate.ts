@@ -1,0 +1,55 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ScimTokenClaims, ScimTokens } from '../../tenancy/scim-tokens.js';
+import { ScimError } from '../../scim/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the bearer token is verified for the tenant named in the URL. */
+    scimTenantId: string;
+  }
+}
+
+// RFC 6750 §3: the challenge. Every rejection looks the same, whether the tenant exists or not.
+const CHALLENGE = 'Bearer realm="SCIM"';
+const INVALID = `${CHALLENGE}, error="invalid_token"`;
+const UNAUTHENTICATED =
+  'Authentication required: send "Authorization: Bearer <token>" with a SCIM token issued for this tenant.';
+const REJECTED =
+  'The bearer token is not valid for this tenant: it may be malformed, expired, revoked or issued for another tenant.';
+
+function reject(reply: FastifyReply, challenge: string, detail: string): ScimError {
+  void reply.header('WWW-Authenticate', challenge);
+  return new ScimError(401, undefined, detail);
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Authenticates a request under /scim/v2/{tenantId}: signature, tenant, revocation, scope. */
+export async function authenticateScim(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenantId: string,
+  scimTokens: ScimTokens,
+): Promise<void> {
+  const token = bearerToken(request.headers.authorization);
+  if (token === undefined) throw reject(reply, CHALLENGE, UNAUTHENTICATED);
+  let claims: ScimTokenClaims;
+  try {
+    claims = request.server.jwt.verify<ScimTokenClaims>(token);
+  } catch {
+    throw reject(reply, INVALID, REJECTED);
+  }
+  if (claims.tid !== tenantId || !(await scimTokens.isActive(tenantId, claims.jti))) {
+    throw reject(reply, INVALID, REJECTED);
+  }
+  // RFC 6750 §3.1: a valid token without the needed scope is 403 insufficient_scope.
+  const needed = request.method === 'GET' || request.method === 'HEAD' ? 'scim:read' : 'scim:write';
+  if (!claims.scope.split(' ').includes(needed)) {
+    void reply.header('WWW-Authenticate', `${CHALLENGE}, error="insufficient_scope", scope="${needed}"`);
+    throw new ScimError(403, undefined, `This token lacks the ${needed} scope.`);
+  }
+  request.scimTenantId = tenantId;
+}

@@ -1,0 +1,55 @@
+export const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
+
+/** What the service implements, and nothing more: each flag turns true with the feature. */
+export interface Capabilities {
+  readonly patch: boolean;
+  readonly bulk: { readonly supported: boolean; readonly maxOperations: number; readonly maxPayloadSize: number };
+  readonly filter: { readonly supported: boolean; readonly maxResults: number };
+  readonly changePassword: boolean;
+  readonly sort: boolean;
+  readonly etag: boolean;
+}
+
+export const CAPABILITIES: Capabilities = {
+  patch: false,
+  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+  filter: { supported: false, maxResults: 0 },
+  changePassword: false,
+  sort: false,
+  etag: false,
+};
+
+export interface ServiceProviderConfigOptions {
+  readonly baseUrl: string;
+  readonly documentationUri: string;
+  readonly capabilities?: Capabilities;
+}
+
+/** RFC 7643 §5. */
+export function serviceProviderConfig({
+  baseUrl,
+  documentationUri,
+  capabilities = CAPABILITIES,
+}: ServiceProviderConfigOptions) {
+  return {
+    schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
+    documentationUri,
+    patch: { supported: capabilities.patch },
+    bulk: { ...capabilities.bulk },
+    filter: { ...capabilities.filter },
+    changePassword: { supported: capabilities.changePassword },
+    sort: { supported: capabilities.sort },
+    etag: { supported: capabilities.etag },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'OAuth Bearer Token',
+        description: 'Authentication with a bearer token issued for this tenant through the admin API (RFC 6750).',
+        specUri: 'https://www.rfc-editor.org/info/rfc6750',
+        documentationUri,
+        primary: true,
+      },
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
+  };
+}

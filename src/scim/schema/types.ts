@@ -1,0 +1,34 @@
+/**
+ * Attribute and schema definitions, shaped as RFC 7643 §7 describes them, so that the
+ * registry can serve them on /Schemas unchanged and validation, filtering and projection
+ * read their characteristics from the same values.
+ */
+export type AttributeType =
+  'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
+
+export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
+export type Returned = 'always' | 'never' | 'default' | 'request';
+export type Uniqueness = 'none' | 'server' | 'global';
+
+export interface AttributeDefinition {
+  readonly name: string;
+  readonly type: AttributeType;
+  readonly multiValued: boolean;
+  readonly description: string;
+  readonly required: boolean;
+  readonly caseExact: boolean;
+  readonly mutability: Mutability;
+  readonly returned: Returned;
+  readonly uniqueness: Uniqueness;
+  readonly canonicalValues?: readonly string[];
+  /** RFC 7643 §7: only for type "reference", e.g. ["User", "Group"], ["external"], ["uri"]. */
+  readonly referenceTypes?: readonly string[];
+  readonly subAttributes?: readonly AttributeDefinition[];
+}
+
+export interface SchemaDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly attributes: readonly AttributeDefinition[];
+}

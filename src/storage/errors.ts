@@ -1,0 +1,36 @@
+import { Prisma } from '../generated/prisma/client.js';
+
+/** A write broke a unique constraint: the caller decides what that means (409, retry, …). */
+export class UniqueViolation extends Error {
+  override name = 'UniqueViolation';
+}
+
+/** The transaction lost a serialization or deadlock race and may simply be retried. */
+export class TransactionConflict extends Error {
+  override name = 'TransactionConflict';
+}
+
+const UNIQUE = '23505';
+const RETRYABLE = new Set(['40001', '40P01']);
+
+function postgresCode(error: unknown): string | undefined {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (error.code === 'P2002') return UNIQUE;
+    if (error.code === 'P2034') return '40001';
+    const meta = error.meta as
+      { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } } | undefined;
+    const code = meta?.driverAdapterError?.cause?.originalCode ?? meta?.code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Translates Postgres errors storage callers act on; everything else passes through unchanged. */
+export function translateError(error: unknown): unknown {
+  const code = postgresCode(error);
+  if (code === UNIQUE) return new UniqueViolation('unique constraint violated', { cause: error });
+  if (code !== undefined && RETRYABLE.has(code))
+    return new TransactionConflict('transaction conflict', { cause: error });
+  return error;
+}

@@ -1,0 +1,41 @@
+import type { Database } from './db.js';
+import { translateError } from './errors.js';
+
+export interface TenantRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: Date;
+}
+
+const columns = { id: true, name: true, createdAt: true } as const;
+
+export class TenantStore {
+  constructor(private readonly db: Database) {}
+
+  /** Throws UniqueViolation when the id is taken. */
+  async create(id: string, name: string): Promise<TenantRecord> {
+    try {
+      return await this.db.tenant.create({ data: { id, name }, select: columns });
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  find(id: string): Promise<TenantRecord | null> {
+    return this.db.tenant.findUnique({ where: { id }, select: columns });
+  }
+
+  list(): Promise<TenantRecord[]> {
+    return this.db.tenant.findMany({ select: columns, orderBy: { id: 'asc' } });
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.db.tenant.findFirst({ select: { id: true } })) === null;
+  }
+
+  /** Removes the tenant and, through ON DELETE CASCADE, every row it owns. */
+  async delete(id: string): Promise<boolean> {
+    const { count } = await this.db.tenant.deleteMany({ where: { id } });
+    return count > 0;
+  }
+}

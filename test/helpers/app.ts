@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createDeps, type Deps } from '../../src/deps.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { readMigrations } from '../../src/storage/migrate.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const PUBLIC_URL = 'https://scim.example.test';
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly deps: Deps;
+  readonly database: TestDatabase;
+  readonly adminToken: string;
+  /** Every line the app logged, parsed. */
+  readonly logLines: Record<string, unknown>[];
+  /** The raw log text, to search for secrets that must not be there. */
+  logText(): string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  readonly database?: TestDatabase;
+  readonly tokenCacheTtlMs?: number;
+}
+
+/** The app on a fresh database clone, as main.ts wires it, but not listening. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const adminToken = `adm_${randomBytes(16).toString('hex')}`;
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    ADMIN_TOKEN: adminToken,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    PUBLIC_URL: PUBLIC_URL,
+    LOG_LEVEL: 'info',
+    DATABASE_POOL_SIZE: '4',
+  });
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const migrations = (await readMigrations()).map((m) => m.name);
+  const deps = createDeps({
+    config,
+    secrets: { adminToken, jwtSecret: config.jwtSecret ?? '', adminTokenFromEnvironment: true },
+    logger,
+    databaseUrl: database.url,
+    migrations,
+    ...(options.tokenCacheTtlMs === undefined ? {} : { tokenCacheTtlMs: options.tokenCacheTtlMs }),
+  });
+  const app = await buildApp(deps);
+  await app.ready();
+  const logText = () => chunks.join('');
+  return {
+    app,
+    deps,
+    database,
+    adminToken,
+    get logLines() {
+      return logText()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    logText,
+    async close() {
+      await app.close();
+      await deps.close();
+      if (options.database === undefined) await database.drop();
+    },
+  };
+}
