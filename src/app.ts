@@ -7,6 +7,7 @@ import { healthRoutes } from './http/health.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerErrorHandling, SCIM_PREFIX } from './http/plugins/errors.js';
 import { registerJwt } from './http/plugins/jwt.js';
+import { sendBareScimMediaType } from './http/plugins/scim-media-type.js';
 import { scimRoutes } from './http/scim/index.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -19,8 +20,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     // Honour a caller's X-Request-Id when it is sane, so logs line up across services.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     // Every line a request logs names its tenant, read from the URL before routing.
     childLoggerFactory: (logger, bindings, options, rawRequest) => {
       const tenant = TENANT_IN_URL.exec(rawRequest.url ?? '')?.[1];
@@ -30,11 +34,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   app.addHook('onRequest', async (request, reply) => {
-    if (!REQUEST_ID.test(request.id)) request.id = randomUUID();
     void reply.header('X-Request-Id', request.id);
   });
 
   registerErrorHandling(app);
+  sendBareScimMediaType(app);
   for (const schema of adminSchemas) app.addSchema(schema);
   await registerOpenApi(app, deps.config.publicUrl);
   await registerJwt(app, deps.secrets.jwtSecret);

@@ -1,45 +1,42 @@
 import { buildApp } from './app.js';
 import { firstStartBanner } from './banner.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { loadConfigOrExit } from './config/load-or-exit.js';
 import { resolveSecrets } from './config/secrets.js';
 import { createDeps } from './deps.js';
 import { signerOf } from './http/plugins/jwt.js';
 import { createLogger } from './observability/logger.js';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './storage/embedded.js';
+import { openDatabaseServer } from './storage/embedded.js';
 import { migrate, readMigrations } from './storage/migrate.js';
 import { bootstrapDefaultTenant } from './tenancy/bootstrap.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const secrets = await resolveSecrets(config);
 
-  let embedded: EmbeddedDatabase | undefined;
-  if (config.databaseUrl === undefined) {
-    // The pool plus the migrator's own connection.
-    embedded = await startEmbeddedDatabase(config.dataDir, config.databasePoolSize + 1);
+  const database = await openDatabaseServer(config);
+  if (database.embedded) {
     logger.info({ dataDir: config.dataDir }, 'serving from the embedded database (no DATABASE_URL set)');
   }
-  const databaseUrl = config.databaseUrl ?? embedded?.url ?? '';
   const migrations = await readMigrations();
-  const applied = await migrate(databaseUrl, migrations);
+  const applied = await migrate(database.url, migrations);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-  const deps = createDeps({ config, secrets, logger, databaseUrl, migrations: migrations.map((m) => m.name) });
+  const deps = createDeps({
+    config,
+    secrets,
+    logger,
+    databaseUrl: database.url,
+    migrations: migrations.map((m) => m.name),
+  });
   const app = await buildApp(deps);
   await app.ready();
 
-  const first =
-    embedded === undefined ? undefined : await bootstrapDefaultTenant(deps.tenants, deps.scimTokens, signerOf(app));
+  // Only the zero-setup mode bootstraps: with an external database, replicas would race and
+  // print tokens into production logs.
+  const first = database.embedded
+    ? await bootstrapDefaultTenant(deps.tenants, deps.scimTokens, signerOf(app))
+    : undefined;
   await app.listen({ host: config.host, port: config.port });
   if (first !== undefined) {
     process.stdout.write(
@@ -59,7 +56,7 @@ async function main(): Promise<void> {
     force.unref();
     await app.close();
     await deps.close();
-    await embedded?.stop();
+    await database.stop();
     logger.info('stopped');
     process.exit(0);
   };

@@ -42,7 +42,8 @@ const variables = {
 
 type VariableName = keyof typeof variables;
 
-const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true });
+// verbose: errors carry the offending value, so messages can quote it.
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, verbose: true });
 const validate = ajv.compile<Record<VariableName, unknown>>({
   type: 'object',
   properties: Object.fromEntries(

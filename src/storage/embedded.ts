@@ -29,3 +29,22 @@ export async function startEmbeddedDatabase(dataDir: string, maxConnections: num
     },
   };
 }
+
+export interface DatabaseServer {
+  readonly url: string;
+  /** True when serving from the embedded database (zero-setup mode). */
+  readonly embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/** The configured database, or the embedded one when no DATABASE_URL is set. */
+export async function openDatabaseServer(config: {
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly databasePoolSize: number;
+}): Promise<DatabaseServer> {
+  if (config.databaseUrl !== undefined) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
+  // The pool plus the migrator's own connection.
+  const db = await startEmbeddedDatabase(config.dataDir, config.databasePoolSize + 1);
+  return { url: db.url, embedded: true, stop: () => db.stop() };
+}

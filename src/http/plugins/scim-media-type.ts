@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
 
 /**
  * RFC 7644 §3.1 and §8.1: SCIM requests are application/scim+json, and clients that send plain
@@ -10,4 +11,17 @@ export function acceptScimJson(app: FastifyInstance): void {
     { parseAs: 'string' },
     app.getDefaultJsonParser('error', 'error'),
   );
+}
+
+/**
+ * Fastify appends "; charset=utf-8" to JSON-like types it serializes. RFC 7644 §8.1 registers
+ * application/scim+json without parameters, so responses carry the bare media type.
+ */
+export function sendBareScimMediaType(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith(`${SCIM_MEDIA_TYPE};`))
+      void reply.header('content-type', SCIM_MEDIA_TYPE);
+    return payload;
+  });
 }

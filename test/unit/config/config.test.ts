@@ -1,0 +1,131 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/config.js';
+import { resolveSecrets } from '../../../src/config/secrets.js';
+
+const problemsOf = (env: Record<string, string>): readonly string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('has working defaults for the zero-setup start', () => {
+    expect(loadConfig({})).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      publicUrl: 'http://127.0.0.1:8080',
+      databaseUrl: undefined,
+      databasePoolSize: 10,
+      dataDir: '.data',
+      adminToken: undefined,
+      jwtSecret: undefined,
+      logLevel: 'info',
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it('reads and coerces every variable, and freezes the result', () => {
+    const config = loadConfig({
+      HOST: '0.0.0.0',
+      PORT: '9000',
+      PUBLIC_URL: 'https://scim.example.com/base/',
+      DATABASE_URL: 'postgresql://u:p@db:5432/scim',
+      DATABASE_POOL_SIZE: '25',
+      DATA_DIR: '/var/lib/scim',
+      ADMIN_TOKEN: 'a'.repeat(20),
+      JWT_SECRET: 'b'.repeat(40),
+      LOG_LEVEL: 'debug',
+      SHUTDOWN_TIMEOUT_MS: '2500',
+    });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 9000,
+      publicUrl: 'https://scim.example.com/base',
+      databaseUrl: 'postgresql://u:p@db:5432/scim',
+      databasePoolSize: 25,
+      logLevel: 'debug',
+      shutdownTimeoutMs: 2500,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('derives PUBLIC_URL from a wildcard HOST as localhost', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '3000' }).publicUrl).toBe('http://localhost:3000');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).port).toBe(8080);
+  });
+
+  it('lists every problem, each naming its variable', () => {
+    const problems = problemsOf({
+      PORT: '70000',
+      LOG_LEVEL: 'loud',
+      PUBLIC_URL: 'scim.example.com',
+      DATABASE_URL: 'mysql://x',
+      DATABASE_POOL_SIZE: '0',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: /),
+        expect.stringMatching(/^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/),
+        expect.stringMatching(/^PUBLIC_URL: must be an absolute http\(s\) URL/),
+        expect.stringMatching(/^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/),
+        expect.stringMatching(/^DATABASE_POOL_SIZE: /),
+      ]),
+    );
+    expect(problems).toHaveLength(5);
+  });
+
+  it('never echoes a secret that is too short', () => {
+    const problems = problemsOf({ ADMIN_TOKEN: 'short-secret', JWT_SECRET: 'also-short' });
+    expect(problems).toEqual([
+      'ADMIN_TOKEN: must be at least 16 characters long',
+      'JWT_SECRET: must be at least 32 characters long',
+    ]);
+  });
+
+  it('requires ADMIN_TOKEN and JWT_SECRET with an external database', () => {
+    expect(problemsOf({ DATABASE_URL: 'postgres://db/scim' })).toEqual([
+      'ADMIN_TOKEN: is required when DATABASE_URL is set',
+      'JWT_SECRET: is required when DATABASE_URL is set',
+    ]);
+  });
+});
+
+describe('secrets', () => {
+  it('generates the admin token and JWT key once under DATA_DIR, owner-only, and reuses them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scim-secrets-'));
+    try {
+      const config = loadConfig({ DATA_DIR: dir });
+      const first = await resolveSecrets(config);
+      expect(first.adminToken).toMatch(/^adm_[\w-]{32}$/);
+      expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+      expect(first.adminTokenFromEnvironment).toBe(false);
+      expect(statSync(join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
+      expect(await resolveSecrets(config)).toEqual(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets ADMIN_TOKEN win over the stored one, without writing it to disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scim-secrets-'));
+    try {
+      const stored = await resolveSecrets(loadConfig({ DATA_DIR: dir }));
+      const fromEnv = 'env-admin-token-0123456789';
+      const resolved = await resolveSecrets(loadConfig({ DATA_DIR: dir, ADMIN_TOKEN: fromEnv }));
+      expect(resolved).toEqual({ adminToken: fromEnv, jwtSecret: stored.jwtSecret, adminTokenFromEnvironment: true });
+      expect(readFileSync(join(dir, 'secrets.json'), 'utf8')).not.toContain(fromEnv);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
