@@ -30,7 +30,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       const tenant = TENANT_IN_URL.exec(rawRequest.url ?? '')?.[1];
       return logger.child(tenant === undefined ? bindings : { ...bindings, tenant }, options);
     },
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    // No type coercion: {"id": 123} is a client error, not tenant "123".
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } },
     return503OnClosing: true,
   });
   app.addHook('onRequest', async (request, reply) => {

@@ -1,20 +1,55 @@
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { firstStartBanner } from './banner.js';
+import { firstStartBanner, lostSecretsWarning } from './banner.js';
 import { loadConfigOrExit } from './config/load-or-exit.js';
 import { resolveSecrets } from './config/secrets.js';
-import { createDeps } from './deps.js';
+import { createDeps, type Deps } from './deps.js';
 import { signerOf } from './http/plugins/jwt.js';
 import { createLogger } from './observability/logger.js';
-import { openDatabaseServer } from './storage/embedded.js';
-import { migrate, readMigrations } from './storage/migrate.js';
+import { DataDirInUseError, openDatabaseServer, type DatabaseServer } from './storage/embedded.js';
+import { migrate, MigrationError, readMigrations } from './storage/migrate.js';
 import { bootstrapDefaultTenant } from './tenancy/bootstrap.js';
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel);
-  const secrets = await resolveSecrets(config);
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel);
 
-  const database = await openDatabaseServer(config);
+// What has been opened so far, so a signal at any point closes exactly that.
+let database: DatabaseServer | undefined;
+let deps: Deps | undefined;
+let app: FastifyInstance | undefined;
+let stopping = false;
+
+async function closeAll(): Promise<void> {
+  await app?.close();
+  await deps?.close();
+  await database?.stop();
+}
+
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping: finishing in-flight requests');
+  const force = setTimeout(() => {
+    logger.error('in-flight requests did not finish in time; closing the database and exiting');
+    void Promise.race([database?.stop(), new Promise((r) => setTimeout(r, 1_000))]).finally(() => process.exit(1));
+  }, config.shutdownTimeoutMs);
+  force.unref();
+  try {
+    await closeAll();
+    logger.info('stopped');
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, 'error while stopping');
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  const secrets = await resolveSecrets(config);
+  database = await openDatabaseServer(config);
   if (database.embedded) {
     logger.info({ dataDir: config.dataDir }, 'serving from the embedded database (no DATABASE_URL set)');
   }
@@ -22,49 +57,28 @@ async function main(): Promise<void> {
   const applied = await migrate(database.url, migrations);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-  const deps = createDeps({
-    config,
-    secrets,
-    logger,
-    databaseUrl: database.url,
-    migrations: migrations.map((m) => m.name),
-  });
-  const app = await buildApp(deps);
-  await app.ready();
-
-  // Only the zero-setup mode bootstraps: with an external database, replicas would race and
-  // print tokens into production logs.
-  const first = database.embedded
-    ? await bootstrapDefaultTenant(deps.tenants, deps.scimTokens, signerOf(app))
-    : undefined;
+  deps = createDeps({ config, secrets, logger, databaseUrl: database.url, migrations: migrations.map((m) => m.name) });
+  app = await buildApp(deps);
+  if (stopping) return;
   await app.listen({ host: config.host, port: config.port });
-  if (first !== undefined) {
-    process.stdout.write(
-      firstStartBanner(first, secrets.adminTokenFromEnvironment ? undefined : secrets.adminToken, config.publicUrl),
-    );
-  }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: finishing in-flight requests');
-    const force = setTimeout(() => {
-      logger.error('in-flight requests did not finish in time; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    force.unref();
-    await app.close();
-    await deps.close();
-    await database.stop();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  // Only the zero-setup mode bootstraps, and only once listening succeeded, so the printed
+  // token is never lost to a failed start. With an external database, replicas would race and
+  // print tokens into production logs.
+  if (!database.embedded) return;
+  const first = await bootstrapDefaultTenant(deps.tenants, deps.scimTokens, signerOf(app));
+  const adminToken = secrets.adminTokenFromEnvironment ? undefined : secrets.adminToken;
+  if (first !== undefined) {
+    process.stdout.write(firstStartBanner(first, adminToken, config.publicUrl));
+  } else if (secrets.generated.length > 0) {
+    process.stdout.write(lostSecretsWarning(secrets.generated, adminToken));
+  }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+main().catch(async (error: unknown) => {
+  const known = error instanceof DataDirInUseError || error instanceof MigrationError;
+  const message = error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error);
+  process.stderr.write(`Failed to start: ${message}\n`);
+  await closeAll().catch(() => undefined);
   process.exit(1);
 });

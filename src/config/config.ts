@@ -106,6 +106,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (values.ADMIN_TOKEN === undefined) problems.push('ADMIN_TOKEN: is required when DATABASE_URL is set');
     if (values.JWT_SECRET === undefined) problems.push('JWT_SECRET: is required when DATABASE_URL is set');
   }
+  if (values.PORT === 0 && values.PUBLIC_URL === undefined) {
+    // A random port is only known after listening, too late for the URLs clients are given.
+    problems.push('PORT: 0 (any free port) needs PUBLIC_URL, since the SCIM base URL must name the real port');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const localHost = values.HOST === '0.0.0.0' || values.HOST === '::' ? 'localhost' : values.HOST;

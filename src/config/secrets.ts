@@ -8,6 +8,8 @@ export interface Secrets {
   readonly jwtSecret: string;
   /** An admin token from ADMIN_TOKEN is never printed; one kept in DATA_DIR is, once. */
   readonly adminTokenFromEnvironment: boolean;
+  /** What this start had to generate because neither the environment nor DATA_DIR had it. */
+  readonly generated: readonly ('adminToken' | 'jwtSecret')[];
 }
 
 const FILE = 'secrets.json';
@@ -19,7 +21,12 @@ const FILE = 'secrets.json';
  */
 export async function resolveSecrets(config: Config): Promise<Secrets> {
   if (config.adminToken !== undefined && config.jwtSecret !== undefined) {
-    return { adminToken: config.adminToken, jwtSecret: config.jwtSecret, adminTokenFromEnvironment: true };
+    return {
+      adminToken: config.adminToken,
+      jwtSecret: config.jwtSecret,
+      adminTokenFromEnvironment: true,
+      generated: [],
+    };
   }
   const path = join(config.dataDir, FILE);
   const stored = (await readStored(path)) ?? {};
@@ -32,7 +39,15 @@ export async function resolveSecrets(config: Config): Promise<Secrets> {
     await mkdir(config.dataDir, { recursive: true });
     await writeFile(path, `${JSON.stringify({ ...stored, ...generated }, null, 2)}\n`, { mode: 0o600 });
   }
-  return { adminToken, jwtSecret, adminTokenFromEnvironment: config.adminToken !== undefined };
+  return {
+    adminToken,
+    jwtSecret,
+    adminTokenFromEnvironment: config.adminToken !== undefined,
+    generated: [
+      ...(generated.adminToken === undefined ? [] : (['adminToken'] as const)),
+      ...(generated.jwtSecret === undefined ? [] : (['jwtSecret'] as const)),
+    ],
+  };
 }
 
 interface StoredSecrets {

@@ -1,40 +1,17 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-
-export interface EmbeddedDatabase {
-  /** A postgres:// URL for the loopback socket that serves the embedded database. */
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/**
- * The zero-setup default: PGlite (PostgreSQL compiled to WebAssembly) persisted under
- * DATA_DIR, served on a loopback socket so that Prisma and the migrator reach it through the
- * same pg driver as a real server. PGlite runs one statement at a time; concurrent
- * transactions from the pool are queued by the socket server, which suits one local process.
- */
-export async function startEmbeddedDatabase(dataDir: string, maxConnections: number): Promise<EmbeddedDatabase> {
-  const directory = join(dataDir, 'pgdata');
-  await mkdir(directory, { recursive: true });
-  const db = await PGlite.create({ dataDir: directory });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-  await server.start();
-  return {
-    url: `postgresql://postgres@${server.getServerConn()}/postgres`,
-    async stop() {
-      await server.stop();
-      await db.close();
-    },
-  };
-}
 
 export interface DatabaseServer {
   readonly url: string;
   /** True when serving from the embedded database (zero-setup mode). */
   readonly embedded: boolean;
   stop(): Promise<void>;
+}
+
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
 }
 
 /** The configured database, or the embedded one when no DATABASE_URL is set. */
@@ -45,6 +22,73 @@ export async function openDatabaseServer(config: {
 }): Promise<DatabaseServer> {
   if (config.databaseUrl !== undefined) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
   // The pool plus the migrator's own connection.
-  const db = await startEmbeddedDatabase(config.dataDir, config.databasePoolSize + 1);
-  return { url: db.url, embedded: true, stop: () => db.stop() };
+  return startEmbeddedDatabase(config.dataDir, config.databasePoolSize + 1);
+}
+
+/**
+ * The zero-setup default: PGlite (PostgreSQL compiled to WebAssembly) persisted under
+ * DATA_DIR, served to Prisma and the migrator through the same pg driver as a real server.
+ *
+ * - One process at a time: PGlite is a single in-process database, so a second process on the
+ *   same directory would silently fork the data. A lock file refuses it.
+ * - Nobody else on the machine: the socket is a Unix socket inside DATA_DIR (mode 0700), not a
+ *   TCP port any local user could reach without a password.
+ * - PGlite runs one statement at a time; the socket server queues concurrent transactions.
+ */
+export async function startEmbeddedDatabase(dataDir: string, maxConnections: number): Promise<DatabaseServer> {
+  const directory = resolve(dataDir);
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  await chmod(directory, 0o700);
+  const release = await lockDataDir(directory);
+  try {
+    const db = await PGlite.create({ dataDir: join(directory, 'pgdata') });
+    // libpq's socket naming: <directory>/.s.PGSQL.<port>, port 5432 by default.
+    const socketPath = join(directory, '.s.PGSQL.5432');
+    await rm(socketPath, { force: true });
+    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
+    await server.start();
+    return {
+      url: `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(directory)}`,
+      embedded: true,
+      async stop() {
+        await server.stop();
+        await db.close();
+        await rm(socketPath, { force: true });
+        await release();
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** Takes DATA_DIR/lock for this process; a lock left by a process that died is taken over. */
+async function lockDataDir(directory: string): Promise<() => Promise<void>> {
+  const path = join(directory, 'lock');
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+      throw new DataDirInUseError(
+        `DATA_DIR ${directory} is in use by process ${holder}: the embedded database serves one process at a time.`,
+      );
+    }
+    await rm(path, { force: true });
+  }
+  throw new DataDirInUseError(`Could not lock DATA_DIR ${directory}.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -13,7 +13,8 @@ export class TransactionConflict extends Error {
 const UNIQUE = '23505';
 const RETRYABLE = new Set(['40001', '40P01']);
 
-function postgresCode(error: unknown): string | undefined {
+/** The SQLSTATE of a database error, however the driver or Prisma wrapped it. */
+export function postgresCode(error: unknown): string | undefined {
   if (error instanceof Prisma.PrismaClientKnownRequestError) {
     if (error.code === 'P2002') return UNIQUE;
     if (error.code === 'P2034') return '40001';

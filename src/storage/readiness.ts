@@ -1,4 +1,5 @@
 import type { Database } from './db.js';
+import { postgresCode } from './errors.js';
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
@@ -12,7 +13,9 @@ export async function checkReadiness(db: Database, expectedMigrations: readonly 
     return missing.length === 0
       ? { ready: true }
       : { ready: false, reason: `pending migrations: ${missing.join(', ')}` };
-  } catch {
+  } catch (error) {
+    // 42P01: no _prisma_migrations table, so the database answers but was never migrated.
+    if (postgresCode(error) === '42P01') return { ready: false, reason: 'database not migrated' };
     return { ready: false, reason: 'database unreachable' };
   }
 }

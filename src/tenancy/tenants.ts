@@ -2,7 +2,7 @@ import { UniqueViolation } from '../storage/errors.js';
 import type { TenantRecord, TenantStore } from '../storage/tenant-store.js';
 import { TenantExistsError, TenantNotFoundError } from './errors.js';
 
-/** 1–63 lowercase letters, digits and hyphens: safe in a URL path segment and a DNS label. */
+/** 1–63 lowercase letters, digits and hyphens: safe in a URL path segment without encoding. */
 export const TENANT_ID_PATTERN = '^[a-z0-9-]{1,63}$';
 
 export interface Tenant extends TenantRecord {

@@ -50,7 +50,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const migrations = (await readMigrations()).map((m) => m.name);
   const deps = createDeps({
     config,
-    secrets: { adminToken, jwtSecret: config.jwtSecret ?? '', adminTokenFromEnvironment: true },
+    secrets: { adminToken, jwtSecret: config.jwtSecret ?? '', adminTokenFromEnvironment: true, generated: [] },
     logger,
     databaseUrl: database.url,
     migrations,

@@ -33,6 +33,11 @@ describe('admin API: tenants', () => {
     expect(res.json<{ message: string }>().message).toMatch(/id/);
   });
 
+  it('refuses values of the wrong JSON type instead of converting them', async () => {
+    expect((await admin.call('POST', '/admin/v1/tenants', { id: 123, name: 'numeric id' })).statusCode).toBe(400);
+    expect((await admin.call('POST', '/admin/v1/tenants', { id: uniqueTenantId(), name: 123 })).statusCode).toBe(400);
+  });
+
   it('accepts an id of exactly 63 characters', async () => {
     const id = `${uniqueTenantId('x')}${'a'.repeat(63)}`.slice(0, 63);
     expect((await admin.call('POST', '/admin/v1/tenants', { id, name: 'long' })).statusCode).toBe(201);

@@ -63,6 +63,18 @@ describe('admin API: SCIM tokens', () => {
     expect((await admin.call('POST', `/admin/v1/tenants/${tenant}/tokens`, { scopes: ['root'] })).statusCode).toBe(400);
   });
 
+  it('issues a token for a request without a body, every field being optional', async () => {
+    const tenant = uniqueTenantId();
+    await admin.createTenant(tenant);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/admin/v1/tenants/${tenant}/tokens`,
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ description: '', expiresAt: null, scopes: ['scim:read', 'scim:write'] });
+  });
+
   it('answers 404 for tokens of a tenant that does not exist', async () => {
     const missing = uniqueTenantId('missing');
     expect((await admin.call('POST', `/admin/v1/tenants/${missing}/tokens`, {})).statusCode).toBe(404);

@@ -64,6 +64,23 @@ describe('SCIM bearer authentication (RFC 7644 §2, RFC 6750 §3)', () => {
     expectUnauthorized(await get(tenantA, header()));
   });
 
+  it('refuses a correctly signed token whose claims are missing or malformed', async () => {
+    const sign = createSigner({ key: t.deps.secrets.jwtSecret });
+    const id = (await admin.issueToken(tenantA)).id;
+    const full = { tid: tenantA, jti: id, scope: 'scim:read scim:write', iss: 'scim-provisioning-service' };
+    expect((await get(tenantA, `Bearer ${sign(full)}`)).statusCode).toBe(200);
+    for (const claims of [
+      { ...full, iss: undefined },
+      { ...full, iss: 'someone-else' },
+      { ...full, scope: undefined },
+      { ...full, scope: ['scim:read'] },
+      { ...full, tid: undefined },
+      { ...full, jti: 42 },
+    ]) {
+      expectUnauthorized(await get(tenantA, `Bearer ${sign(claims)}`));
+    }
+  });
+
   it("refuses tenant A's token on tenant B's URL exactly as it refuses a nonexistent tenant", async () => {
     const cross = await get(tenantB, `Bearer ${tokenA}`);
     const missing = await get(uniqueTenantId('nobody'), `Bearer ${tokenA}`);

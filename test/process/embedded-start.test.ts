@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,9 +107,42 @@ describe('npm start with no DATABASE_URL (embedded PGlite under DATA_DIR)', () =
     ]);
     const again = await fetch(`${scimBaseUrl}/Schemas`, { headers: { authorization: `Bearer ${scimToken}` } });
     expect(again.status).toBe(200);
+    // One process per DATA_DIR: a second one is refused while this one runs.
+    const intruder = startService({ PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir });
+    running.push(intruder);
+    expect(await intruder.exited).toBe(1);
+    expect(intruder.stderr()).toMatch(/DATA_DIR .* is in use by process \d+/);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    // Closed cleanly: the embedded database released its lock and socket.
+    expect(existsSync(join(dataDir, 'lock'))).toBe(false);
+    expect(existsSync(join(dataDir, '.s.PGSQL.5432'))).toBe(false);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
   }, 180_000);
+
+  it('keeps the first-start tokens for a start that can listen, when the first attempt could not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scim-embedded-busy-'));
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const failed = startService({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir });
+      running.push(failed);
+      expect(await failed.exited).toBe(1);
+      expect(failed.stderr()).toContain('EADDRINUSE');
+      expect(failed.stdout()).not.toContain('SCIM token');
+      const next = startService({ PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dir });
+      running.push(next);
+      await next.waitFor(/SCIM token\s+\S+/, 60_000);
+      next.child.kill('SIGTERM');
+      expect(await next.exited).toBe(0);
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('refuses to start on an external database without ADMIN_TOKEN, naming the variable', async () => {
     const p = startService({ DATABASE_URL: 'postgresql://127.0.0.1:1/none', DATA_DIR: dataDir, PORT: '0' });

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
-import type { Tenant } from '../../tenancy/tenants.js';
+import { TENANT_ID_PATTERN, type Tenant } from '../../tenancy/tenants.js';
 import { errorResponses, tenantIdParams } from './schemas.js';
-import { TENANT_ID_PATTERN } from '../../tenancy/tenants.js';
 
 const present = (t: Tenant) => ({
   id: t.id,

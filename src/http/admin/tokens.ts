@@ -29,6 +29,10 @@ export function tokenRoutes(deps: Deps) {
     app.post<{ Params: { id: string }; Body: CreateTokenBody | undefined }>(
       '/tenants/:id/tokens',
       {
+        // Every field is optional, so an empty request (no body at all) is a valid one.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
         schema: {
           summary: 'Issue a SCIM bearer token for the tenant (shown once)',
           tags: ['tokens'],

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { bearerToken } from '../scim/authenticate.js';
+import { bearerToken } from './bearer.js';
 import { HttpError } from './errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();

@@ -9,14 +9,14 @@ declare module '@fastify/jwt' {
   }
 }
 
-const ISSUER = 'scim-provisioning-service';
+export const TOKEN_ISSUER = 'scim-provisioning-service';
 
 /** SCIM bearer tokens are HS256 JWTs signed with JWT_SECRET; nothing else is accepted. */
 export async function registerJwt(app: FastifyInstance, secret: string): Promise<void> {
   await app.register(fastifyJwt, {
     secret,
-    sign: { algorithm: 'HS256', iss: ISSUER },
-    verify: { algorithms: ['HS256'], allowedIss: ISSUER },
+    sign: { algorithm: 'HS256', iss: TOKEN_ISSUER },
+    verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER },
   });
 }
 

@@ -40,6 +40,7 @@ export function discoveryRoutes(deps: Deps) {
     });
 
     app.get<{ Params: TenantParams & { schemaId: string } }>('/Schemas/:schemaId', async (request, reply) => {
+      refuseFilter(request);
       const schema = registry.schema(request.params.schemaId);
       if (schema === undefined) throw new ScimError(404, undefined, `No schema with id "${request.params.schemaId}".`);
       return reply.type(SCIM_MEDIA_TYPE).send(schemaResource(schema, base(request)));
@@ -54,6 +55,7 @@ export function discoveryRoutes(deps: Deps) {
     });
 
     app.get<{ Params: TenantParams & { typeId: string } }>('/ResourceTypes/:typeId', async (request, reply) => {
+      refuseFilter(request);
       const type = registry.resourceType(request.params.typeId);
       if (type === undefined)
         throw new ScimError(404, undefined, `No resource type with id "${request.params.typeId}".`);

@@ -14,6 +14,7 @@ const TENANT_SEGMENT = /^\/scim\/v2\/([^/?#]+)/;
 export function scimRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {
     acceptScimJson(app);
+    app.decorateRequest('scimTenantId', '');
     app.addHook('onRequest', async (request, reply) => {
       const tenantId = TENANT_SEGMENT.exec(request.url)?.[1];
       if (tenantId === undefined) return;

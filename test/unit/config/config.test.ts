@@ -60,6 +60,11 @@ describe('configuration', () => {
     expect(loadConfig({ HOST: '0.0.0.0', PORT: '3000' }).publicUrl).toBe('http://localhost:3000');
   });
 
+  it('refuses PORT 0 without PUBLIC_URL: the URLs given to clients must name the real port', () => {
+    expect(problemsOf({ PORT: '0' })).toEqual([expect.stringMatching(/^PORT: 0 \(any free port\) needs PUBLIC_URL/)]);
+    expect(loadConfig({ PORT: '0', PUBLIC_URL: 'https://scim.example.com' }).port).toBe(0);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).port).toBe(8080);
   });
@@ -109,8 +114,9 @@ describe('secrets', () => {
       expect(first.adminToken).toMatch(/^adm_[\w-]{32}$/);
       expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
       expect(first.adminTokenFromEnvironment).toBe(false);
+      expect(first.generated).toEqual(['adminToken', 'jwtSecret']);
       expect(statSync(join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
-      expect(await resolveSecrets(config)).toEqual(first);
+      expect(await resolveSecrets(config)).toEqual({ ...first, generated: [] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -122,7 +128,12 @@ describe('secrets', () => {
       const stored = await resolveSecrets(loadConfig({ DATA_DIR: dir }));
       const fromEnv = 'env-admin-token-0123456789';
       const resolved = await resolveSecrets(loadConfig({ DATA_DIR: dir, ADMIN_TOKEN: fromEnv }));
-      expect(resolved).toEqual({ adminToken: fromEnv, jwtSecret: stored.jwtSecret, adminTokenFromEnvironment: true });
+      expect(resolved).toEqual({
+        adminToken: fromEnv,
+        jwtSecret: stored.jwtSecret,
+        adminTokenFromEnvironment: true,
+        generated: [],
+      });
       expect(readFileSync(join(dir, 'secrets.json'), 'utf8')).not.toContain(fromEnv);
     } finally {
       rmSync(dir, { recursive: true, force: true });
