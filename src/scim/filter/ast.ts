@@ -17,7 +17,12 @@ export interface AttributePath {
 }
 
 export type Filter =
-  | { readonly kind: 'compare'; readonly path: AttributePath; readonly operator: CompareOperator; readonly value: CompareValue }
+  | {
+      readonly kind: 'compare';
+      readonly path: AttributePath;
+      readonly operator: CompareOperator;
+      readonly value: CompareValue;
+    }
   | { readonly kind: 'present'; readonly path: AttributePath }
   | { readonly kind: 'and'; readonly left: Filter; readonly right: Filter }
   | { readonly kind: 'or'; readonly left: Filter; readonly right: Filter }
