@@ -1,0 +1,114 @@
+import { ScimError } from '../errors.js';
+import type { PatchPath } from '../filter/ast.js';
+import { parsePatchPath, type PatchPathOptions } from '../filter/parse.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../resource/json.js';
+
+export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+/** One PATCH operation (RFC 7644 §3.5.2), its path parsed, before any schema is consulted. */
+export interface PatchOperation {
+  readonly op: 'add' | 'remove' | 'replace';
+  readonly path?: PatchPath;
+  /**
+   * Required for "add" and "replace" (§3.5.2.1, §3.5.2.3). A "remove" may carry one too: the RFC
+   * gives it no meaning there and the engine ignores it, but it is kept so that a provider rule
+   * (some clients list the members to remove in "value") can still see it.
+   */
+  readonly value?: JsonValue;
+}
+
+const OPS: ReadonlySet<string> = new Set<PatchOperation['op']>(['add', 'remove', 'replace']);
+
+/**
+ * Parses a PATCH request body (RFC 7644 §3.5.2) into operations. Structure errors are 400
+ * invalidSyntax ("did not conform to the request schema", §3.12), a malformed path is 400
+ * invalidPath, a "remove" without path is 400 noTarget (§3.5.2.2), a missing "value" is 400
+ * invalidValue ("A required value was missing", §3.12).
+ *
+ * `options.schemaUrns` lets a path that is a bare extension URN name the whole extension (see
+ * parsePatchPath). "op" values must be lower case here; accepting "Add" or "Replace" is a separate
+ * provider rule.
+ */
+export function parsePatchRequest(body: unknown, options: PatchPathOptions = {}): PatchOperation[] {
+  if (!isJsonObject(body)) throw syntax('a PATCH request body must be a JSON object.');
+  const members = caseInsensitive(body, 'the PATCH request');
+  const schemas = members.get('schemas');
+  if (
+    !Array.isArray(schemas) ||
+    schemas.length !== 1 ||
+    typeof schemas[0] !== 'string' ||
+    schemas[0].toLowerCase() !== PATCH_OP_SCHEMA.toLowerCase()
+  ) {
+    // §3.5.2: "The body of each request MUST contain the 'schemas' attribute with the URI value of ...PatchOp".
+    throw syntax(`"schemas" must be ["${PATCH_OP_SCHEMA}"].`);
+  }
+  const operations = members.get('operations');
+  if (!Array.isArray(operations) || operations.length === 0) {
+    // §3.5.2: "Operations", "whose value is an array of one or more PATCH operations".
+    throw syntax('"Operations" must be an array of one or more PATCH operations.');
+  }
+  return operations.map((operation, index) => parseOperation(operation, `Operations[${index}]`, options));
+}
+
+function parseOperation(input: JsonValue, where: string, options: PatchPathOptions): PatchOperation {
+  if (!isJsonObject(input)) throw syntax(`${where}: an operation must be a JSON object.`);
+  const members = caseInsensitive(input, where);
+  const op = members.get('op');
+  if (typeof op !== 'string' || !isOp(op)) {
+    // §3.5.2: "exactly one 'op' member, whose value ... MAY be one of 'add', 'remove', or 'replace'".
+    throw syntax(`${where}: "op" must be "add", "remove" or "replace", found ${JSON.stringify(op ?? null)}.`);
+  }
+  const rawPath = members.get('path');
+  let path: PatchPath | undefined;
+  if (rawPath !== undefined) {
+    if (typeof rawPath !== 'string') {
+      throw new ScimError(400, 'invalidPath', `${where}: "path" must be a string.`);
+    }
+    path = withPrefix(where, () => parsePatchPath(rawPath, options));
+  }
+  if (op === 'remove' && path === undefined) {
+    // §3.5.2.2: 'If "path" is unspecified, the operation fails with ... "noTarget"'.
+    throw new ScimError(400, 'noTarget', `${where}: "remove" requires a "path".`);
+  }
+  const value = members.get('value');
+  if (op !== 'remove' && value === undefined) {
+    // §3.5.2.1 and §3.5.2.3: the operation "MUST contain a 'value' member".
+    throw new ScimError(400, 'invalidValue', `${where}: "${op}" requires a "value".`);
+  }
+  return {
+    op,
+    ...(path === undefined ? {} : { path }),
+    ...(value === undefined ? {} : { value }),
+  };
+}
+
+function isOp(op: string): op is PatchOperation['op'] {
+  return OPS.has(op);
+}
+
+/**
+ * Members by lower-case name: SCIM attribute names, the message attributes included, are case
+ * insensitive (RFC 7643 §2.1). Two spellings of one name are ambiguous and rejected.
+ */
+function caseInsensitive(object: JsonObject, where: string): Map<string, JsonValue> {
+  const members = new Map<string, JsonValue>();
+  for (const [key, value] of Object.entries(object)) {
+    const name = key.toLowerCase();
+    if (members.has(name)) throw syntax(`${where} has "${key}" more than once (names are case-insensitive).`);
+    members.set(name, value);
+  }
+  return members;
+}
+
+function withPrefix<T>(where: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ScimError) throw new ScimError(error.status, error.scimType, `${where}: ${error.detail}`);
+    throw error;
+  }
+}
+
+function syntax(detail: string): ScimError {
+  return new ScimError(400, 'invalidSyntax', detail);
+}
