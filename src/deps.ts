@@ -7,6 +7,11 @@ import { checkReadiness, type Readiness } from './storage/readiness.js';
 import { TenantStore } from './storage/tenant-store.js';
 import { TokenStore } from './storage/token-store.js';
 import { ScimTokens } from './tenancy/scim-tokens.js';
+import { Groups } from './provisioning/groups.js';
+import { Users } from './provisioning/users.js';
+import { GroupStore } from './storage/group-store.js';
+import { MemberStore } from './storage/member-store.js';
+import { UserStore } from './storage/user-store.js';
 import { Tenants } from './tenancy/tenants.js';
 
 /** Everything the HTTP layer needs, wired once; tests build it against their own database. */
@@ -18,6 +23,8 @@ export interface Deps {
   readonly registry: SchemaRegistry;
   readonly tenants: Tenants;
   readonly scimTokens: ScimTokens;
+  readonly users: Users;
+  readonly groups: Groups;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
@@ -38,6 +45,7 @@ export function createDeps(options: DepsOptions): Deps {
   const { config, secrets, logger, databaseUrl, migrations } = options;
   const db = createDatabase(databaseUrl, config.databasePoolSize);
   const tenantStore = new TenantStore(db);
+  const members = new MemberStore();
   return {
     config,
     secrets,
@@ -45,6 +53,8 @@ export function createDeps(options: DepsOptions): Deps {
     db,
     registry: defaultRegistry,
     tenants: new Tenants(tenantStore, config.publicUrl),
+    users: new Users(db, new UserStore(), members),
+    groups: new Groups(db, new GroupStore(), members),
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
     readiness: () => checkReadiness(db, migrations),
     close: () => db.$disconnect(),

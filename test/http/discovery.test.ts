@@ -49,12 +49,12 @@ describe('discovery (RFC 7644 §4, RFC 7643 §5–7)', () => {
     expect(body).toMatchObject({
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
       documentationUri: `${PUBLIC_URL}/docs`,
-      patch: { supported: false },
+      patch: { supported: true },
       bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-      filter: { supported: false, maxResults: 0 },
-      changePassword: { supported: false },
-      sort: { supported: false },
-      etag: { supported: false },
+      filter: { supported: true, maxResults: 1000 },
+      changePassword: { supported: true },
+      sort: { supported: true },
+      etag: { supported: true },
       authenticationSchemes: [expect.objectContaining({ type: 'oauthbearertoken', primary: true })],
       meta: { resourceType: 'ServiceProviderConfig', location: `${base}/ServiceProviderConfig` },
     });

@@ -4,6 +4,9 @@ import { ScimError } from '../../scim/errors.js';
 import { acceptScimJson } from '../plugins/scim-media-type.js';
 import { authenticateScim } from './authenticate.js';
 import { discoveryRoutes } from './discovery.js';
+import { resourceRoutes } from './resources.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
+import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
 
 const TENANT_SEGMENT = /^\/scim\/v2\/([^/?#]+)/;
 
@@ -21,6 +24,12 @@ export function scimRoutes(deps: Deps) {
       await authenticateScim(request, reply, tenantId, deps.scimTokens);
     });
     await app.register(discoveryRoutes(deps), { prefix: '/:tenantId' });
+    await app.register(resourceRoutes(USER_RESOURCE_TYPE, deps.users, deps.tenants, LIST_LIMITS), {
+      prefix: '/:tenantId/Users',
+    });
+    await app.register(resourceRoutes(GROUP_RESOURCE_TYPE, deps.groups, deps.tenants, LIST_LIMITS), {
+      prefix: '/:tenantId/Groups',
+    });
     // Fastify runs this context's onRequest hook before its not-found handler too.
     app.setNotFoundHandler(async (request) => {
       throw new ScimError(404, undefined, `No SCIM endpoint at ${request.method} ${request.url.split('?')[0] ?? ''}.`);

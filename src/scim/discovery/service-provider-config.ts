@@ -10,13 +10,17 @@ export interface Capabilities {
   readonly etag: boolean;
 }
 
+/** Page sizes of list and search responses (RFC 7644 §3.4.2.4); maxCount is filter.maxResults. */
+export const LIST_LIMITS = { defaultCount: 100, maxCount: 1000 } as const;
+
 export const CAPABILITIES: Capabilities = {
-  patch: false,
+  patch: true,
   bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-  filter: { supported: false, maxResults: 0 },
-  changePassword: false,
-  sort: false,
-  etag: false,
+  filter: { supported: true, maxResults: LIST_LIMITS.maxCount },
+  // Clients may replace the write-only password with PUT or PATCH (RFC 7643 §5 changePassword).
+  changePassword: true,
+  sort: true,
+  etag: true,
 };
 
 export interface ServiceProviderConfigOptions {

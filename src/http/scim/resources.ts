@@ -1,0 +1,148 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ScimError } from '../../scim/errors.js';
+import { LIST_RESPONSE_SCHEMA } from '../../scim/list-response.js';
+import { parseAttributeList, parseListQuery, type ListLimits, type ListQuery } from '../../scim/list-query.js';
+import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
+import { project, type Projection } from '../../scim/projection.js';
+import type { JsonObject } from '../../scim/resource/json.js';
+import { etagOf } from '../../scim/resource/representation.js';
+import type { ResourceTypeDefinition } from '../../scim/schema/registry.js';
+import type { TenantContext } from '../../provisioning/context.js';
+import { matchesIfNoneMatch } from '../../provisioning/preconditions.js';
+import type { ListResult, ResourceResult } from '../../provisioning/resources.js';
+import type { Tenants } from '../../tenancy/tenants.js';
+
+/** The use cases of one resource type, as the routes call them. */
+export interface ResourceService {
+  create(ctx: TenantContext, body: unknown): Promise<ResourceResult>;
+  get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult>;
+  replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult>;
+  patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult>;
+  delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void>;
+  list(ctx: TenantContext, query: ListQuery): Promise<ListResult>;
+}
+
+export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Params = { tenantId: string; id: string };
+type Query = Record<string, string | undefined>;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The RFC 7644 §3 endpoints of one resource type under /scim/v2/{tenantId}: create, read,
+ * list and search, replace, modify, delete. Every response carrying resources is projected by
+ * `attributes` / `excludedAttributes` (§3.4.2.5, §3.9).
+ */
+export function resourceRoutes(
+  type: ResourceTypeDefinition,
+  service: ResourceService,
+  tenants: Tenants,
+  limits: ListLimits,
+) {
+  return async (app: FastifyInstance) => {
+    const context = (request: FastifyRequest<{ Params: { tenantId: string } }>): TenantContext => ({
+      tenantId: request.params.tenantId,
+      baseUrl: tenants.scimBaseUrl(request.params.tenantId),
+    });
+    const projectionOf = (request: FastifyRequest<{ Querystring: Query }>): Projection => {
+      const attributes = parseAttributeList(type, 'attributes', request.query.attributes);
+      const excludedAttributes = parseAttributeList(type, 'excludedAttributes', request.query.excludedAttributes);
+      return {
+        ...(attributes === undefined ? {} : { attributes }),
+        ...(excludedAttributes === undefined ? {} : { excludedAttributes }),
+      };
+    };
+    const sendResource = (reply: FastifyReply, result: ResourceResult, projection: Projection, status = 200) =>
+      reply
+        .code(status)
+        .type(SCIM_MEDIA_TYPE)
+        .header('ETag', etagOf(result.version))
+        .send(project(type, result.resource, projection));
+    const sendList = (reply: FastifyReply, result: ListResult, query: ListQuery) =>
+      reply.type(SCIM_MEDIA_TYPE).send({
+        schemas: [LIST_RESPONSE_SCHEMA],
+        totalResults: result.total,
+        startIndex: query.startIndex,
+        itemsPerPage: result.resources.length,
+        Resources: result.resources.map((r) => project(type, r, query.projection)),
+      });
+    const checkedId = (id: string) => {
+      // Ids are UUIDs; anything else names no resource (and must not reach a uuid cast).
+      if (!UUID.test(id)) throw new ScimError(404, undefined, `${type.name} ${id} not found.`);
+      return id.toLowerCase();
+    };
+
+    app.post<{ Params: { tenantId: string }; Querystring: Query }>('/', async (request, reply) => {
+      const projection = projectionOf(request);
+      const result = await service.create(context(request), request.body);
+      const location = (result.resource['meta'] as JsonObject | undefined)?.['location'];
+      if (typeof location === 'string') void reply.header('Location', location);
+      return sendResource(reply, result, projection, 201);
+    });
+
+    app.get<{ Params: { tenantId: string }; Querystring: Query }>('/', async (request, reply) => {
+      const query = parseListQuery(type, request.query, limits);
+      return sendList(reply, await service.list(context(request), query), query);
+    });
+
+    // RFC 7644 §3.4.3: the same query in a POST body, keeping filters out of URLs and logs.
+    app.post<{ Params: { tenantId: string } }>('/.search', async (request, reply) => {
+      const body = request.body;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new ScimError(400, 'invalidSyntax', 'A search request body must be a JSON object.');
+      }
+      const raw = body as Record<string, unknown>;
+      const schemas = raw['schemas'];
+      if (
+        !Array.isArray(schemas) ||
+        !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SEARCH_REQUEST_SCHEMA.toLowerCase())
+      ) {
+        throw new ScimError(400, 'invalidSyntax', `schemas must be ["${SEARCH_REQUEST_SCHEMA}"].`);
+      }
+      const query = parseListQuery(type, raw, limits);
+      return sendList(reply, await service.list(context(request), query), query);
+    });
+
+    app.get<{ Params: Params; Querystring: Query }>('/:id', async (request, reply) => {
+      const projection = projectionOf(request);
+      const result = await service.get(context(request), checkedId(request.params.id), projection);
+      // RFC 7644 §3.14: a client holding the current version gets 304 Not Modified.
+      if (matchesIfNoneMatch(header(request, 'if-none-match'), result.version)) {
+        return reply.code(304).header('ETag', etagOf(result.version)).send();
+      }
+      return sendResource(reply, result, projection);
+    });
+
+    app.put<{ Params: Params; Querystring: Query }>('/:id', async (request, reply) => {
+      const projection = projectionOf(request);
+      const result = await service.replace(
+        context(request),
+        checkedId(request.params.id),
+        request.body,
+        header(request, 'if-match'),
+      );
+      return sendResource(reply, result, projection);
+    });
+
+    app.patch<{ Params: Params; Querystring: Query }>('/:id', async (request, reply) => {
+      const projection = projectionOf(request);
+      const result = await service.patch(
+        context(request),
+        checkedId(request.params.id),
+        request.body,
+        header(request, 'if-match'),
+      );
+      return sendResource(reply, result, projection);
+    });
+
+    app.delete<{ Params: Params }>('/:id', async (request, reply) => {
+      await service.delete(context(request), checkedId(request.params.id), header(request, 'if-match'));
+      return reply.code(204).send();
+    });
+  };
+}

@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { ScimError } from '../scim/errors.js';
+import type { Filter } from '../scim/filter/ast.js';
+import { matchesFilter } from '../scim/filter/evaluate.js';
+import type { ListQuery } from '../scim/list-query.js';
+import { applyPatch } from '../scim/patch/apply.js';
+import { parsePatchRequest } from '../scim/patch/request.js';
+import { isRequested, type Projection } from '../scim/projection.js';
+import type { JsonObject, JsonValue } from '../scim/resource/json.js';
+import { representation } from '../scim/resource/representation.js';
+import { buildSearchDocument } from '../scim/resource/search-document.js';
+import { validateResource } from '../scim/resource/validate.js';
+import { GROUP_RESOURCE_TYPE as GROUP } from '../scim/schema/registry.js';
+import { inTransaction, type Database, type Transaction } from '../storage/db.js';
+import type { GroupStore, GroupWrite } from '../storage/group-store.js';
+import type { Member, MemberStore, MemberType } from '../storage/member-store.js';
+import type { StoredResource } from '../storage/resource-rows.js';
+import type { TenantContext } from './context.js';
+import { pageRequest } from './list.js';
+import { memberReferences, splitGroupPatch, type MemberChange, type MemberReference } from './member-changes.js';
+import { checkIfMatch } from './preconditions.js';
+import type { ListResult, ResourceResult } from './resources.js';
+
+const notFound = (id: string) => new ScimError(404, undefined, `Group ${id} not found.`);
+const MEMBERS = GROUP.schema.attributes.find((a) => a.name === 'members');
+
+/** The /Groups use cases (RFC 7644 §3.3–§3.6); memberships live in their own table. */
+export class Groups {
+  constructor(
+    private readonly db: Database,
+    private readonly groups: GroupStore,
+    private readonly members: MemberStore,
+  ) {}
+
+  async create(ctx: TenantContext, body: unknown): Promise<ResourceResult> {
+    const { write, members } = this.prepare(body, undefined);
+    const id = randomUUID();
+    const stored = await inTransaction(this.db, async (tx) => {
+      const group = await this.groups.insert(tx, ctx.tenantId, id, write);
+      await this.addMembers(tx, ctx.tenantId, id, members);
+      return group;
+    });
+    return this.result(ctx, stored, {}, this.db);
+  }
+
+  async get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult> {
+    const stored = await this.groups.find(this.db, ctx.tenantId, id);
+    if (stored === undefined) throw notFound(id);
+    return this.result(ctx, stored, projection, this.db);
+  }
+
+  /** PUT (RFC 7644 §3.5.1): the body's members replace the current ones. */
+  async replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult> {
+    const stored = await inTransaction(this.db, async (tx) => {
+      const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
+      const { write, members } = this.prepare(body, current.document);
+      const updated = await this.groups.update(tx, ctx.tenantId, id, write);
+      await this.members.clear(tx, ctx.tenantId, id);
+      await this.addMembers(tx, ctx.tenantId, id, members);
+      return updated;
+    });
+    return this.result(ctx, stored, {}, this.db);
+  }
+
+  /** PATCH (RFC 7644 §3.5.2): member operations touch only the members they name. */
+  async patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult> {
+    const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(body));
+    const stored = await inTransaction(this.db, async (tx) => {
+      const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
+      let updated = current;
+      if (documentOperations.length > 0) {
+        const { document } = applyPatch(GROUP, current.document, documentOperations);
+        updated = await this.groups.update(tx, ctx.tenantId, id, this.prepare(document, current.document).write);
+      }
+      for (const change of memberChanges) await this.applyMemberChange(tx, ctx.tenantId, id, change);
+      return documentOperations.length > 0 ? updated : await this.groups.touch(tx, ctx.tenantId, id);
+    });
+    return this.result(ctx, stored, {}, this.db);
+  }
+
+  async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
+    await inTransaction(this.db, async (tx) => {
+      await this.locked(tx, ctx.tenantId, id, ifMatch);
+      await this.groups.delete(tx, ctx.tenantId, id);
+    });
+  }
+
+  async list(ctx: TenantContext, query: ListQuery): Promise<ListResult> {
+    const { request, params } = pageRequest(GROUP, query);
+    const page = await this.groups.page(this.db, ctx.tenantId, request, params);
+    const members = isRequested(GROUP, 'members', query.projection)
+      ? await this.members.ofGroups(
+          this.db,
+          ctx.tenantId,
+          page.resources.map((r) => r.id),
+        )
+      : new Map<string, Member[]>();
+    return { total: page.total, resources: page.resources.map((r) => this.representation(ctx, r, members.get(r.id))) };
+  }
+
+  private async locked(
+    tx: Transaction,
+    tenantId: string,
+    id: string,
+    ifMatch: string | undefined,
+  ): Promise<StoredResource> {
+    // The row lock serializes writers to one group, membership changes included.
+    const current = await this.groups.find(tx, tenantId, id, true);
+    if (current === undefined) throw notFound(id);
+    checkIfMatch(ifMatch, current.version);
+    return current;
+  }
+
+  /** Validates the whole group, then keeps members apart from the stored document. */
+  private prepare(body: unknown, existing: JsonObject | undefined): { write: GroupWrite; members: MemberReference[] } {
+    const { document } = validateResource(GROUP, body, existing === undefined ? {} : { existing });
+    const { members, ...rest } = document;
+    const displayName = rest['displayName'];
+    if (typeof displayName !== 'string') throw new ScimError(400, 'invalidValue', 'displayName is required.');
+    const externalId = rest['externalId'];
+    return {
+      write: {
+        displayName,
+        externalId: typeof externalId === 'string' ? externalId : undefined,
+        document: rest,
+        search: buildSearchDocument(GROUP, rest),
+      },
+      members: memberReferences(members, 'members'),
+    };
+  }
+
+  /** Members must be users or groups of the same tenant, of the kind the client says. */
+  private async addMembers(
+    tx: Transaction,
+    tenantId: string,
+    groupId: string,
+    members: readonly MemberReference[],
+  ): Promise<string[]> {
+    if (members.length === 0) return [];
+    const ids = [...new Set(members.map((m) => m.value))];
+    if (ids.includes(groupId)) throw new ScimError(400, 'invalidValue', 'A group cannot be a member of itself.');
+    const kinds = await this.members.kinds(tx, tenantId, ids);
+    const rows: { id: string; type: MemberType }[] = [];
+    for (const member of members) {
+      const kind = kinds.get(member.value);
+      if (kind === undefined)
+        throw new ScimError(400, 'invalidValue', `Member ${member.value} is not a User or Group of this tenant.`);
+      if (member.type !== undefined && member.type !== kind) {
+        throw new ScimError(400, 'invalidValue', `Member ${member.value} is a ${kind}, not a ${member.type}.`);
+      }
+      rows.push({ id: member.value, type: kind });
+    }
+    return this.members.add(tx, tenantId, groupId, rows);
+  }
+
+  private async applyMemberChange(
+    tx: Transaction,
+    tenantId: string,
+    groupId: string,
+    change: MemberChange,
+  ): Promise<void> {
+    switch (change.kind) {
+      case 'add':
+        await this.addMembers(tx, tenantId, groupId, change.members);
+        return;
+      case 'replace':
+        await this.members.clear(tx, tenantId, groupId);
+        await this.addMembers(tx, tenantId, groupId, change.members);
+        return;
+      case 'removeAll':
+        await this.members.clear(tx, tenantId, groupId);
+        return;
+      case 'removeMatching': {
+        const ids =
+          valueEqualities(change.filter) ?? (await this.membersMatching(tx, tenantId, groupId, change.filter));
+        const removed = await this.members.remove(tx, tenantId, groupId, ids);
+        // RFC 7644 §3.12 noTarget: "a filter that yields no match".
+        if (removed.length === 0) throw new ScimError(400, 'noTarget', 'No member of the group matches the filter.');
+        if (change.replacement !== undefined) await this.addMembers(tx, tenantId, groupId, change.replacement);
+        return;
+      }
+    }
+  }
+
+  /** Filters other than `value eq …` are evaluated on each member (RFC 7644 §3.5.2.2). */
+  private async membersMatching(tx: Transaction, tenantId: string, groupId: string, filter: Filter): Promise<string[]> {
+    if (MEMBERS === undefined) return [];
+    const all = (await this.members.ofGroups(tx, tenantId, [groupId])).get(groupId) ?? [];
+    return all
+      .filter((m) =>
+        matchesFilter(
+          GROUP,
+          MEMBERS,
+          { value: m.id, type: m.type, ...(m.display === undefined ? {} : { display: m.display }) },
+          filter,
+        ),
+      )
+      .map((m) => m.id);
+  }
+
+  private async result(
+    ctx: TenantContext,
+    stored: StoredResource,
+    projection: Projection,
+    q: Transaction,
+  ): Promise<ResourceResult> {
+    const members = isRequested(GROUP, 'members', projection)
+      ? (await this.members.ofGroups(q, ctx.tenantId, [stored.id])).get(stored.id)
+      : undefined;
+    return { resource: this.representation(ctx, stored, members), version: stored.version };
+  }
+
+  private representation(
+    ctx: TenantContext,
+    stored: StoredResource,
+    members: readonly Member[] | undefined,
+  ): JsonObject {
+    const list: JsonValue[] = (members ?? []).map((m) => ({
+      value: m.id,
+      $ref: `${ctx.baseUrl}/${m.type === 'User' ? 'Users' : 'Groups'}/${m.id}`,
+      type: m.type,
+      ...(m.display === undefined ? {} : { display: m.display }),
+    }));
+    return representation(
+      stored.document,
+      stored.id,
+      {
+        resourceType: 'Group',
+        created: stored.createdAt,
+        lastModified: stored.updatedAt,
+        version: stored.version,
+        location: `${ctx.baseUrl}/Groups/${stored.id}`,
+      },
+      list.length === 0 ? {} : { members: list },
+    );
+  }
+}
+
+/** `value eq "a" or value eq "b"` → ["a", "b"], removed by primary key; undefined otherwise. */
+function valueEqualities(filter: Filter): string[] | undefined {
+  if (
+    filter.kind === 'compare' &&
+    filter.operator === 'eq' &&
+    filter.path.attribute.toLowerCase() === 'value' &&
+    typeof filter.value === 'string'
+  ) {
+    return [filter.value.toLowerCase()];
+  }
+  if (filter.kind === 'or') {
+    const left = valueEqualities(filter.left);
+    const right = valueEqualities(filter.right);
+    return left === undefined || right === undefined ? undefined : [...left, ...right];
+  }
+  return undefined;
+}

@@ -1,0 +1,12 @@
+import type { JsonObject } from '../scim/resource/json.js';
+
+/** What a use case hands back to http/: the full representation, projected there. */
+export interface ResourceResult {
+  readonly resource: JsonObject;
+  readonly version: number;
+}
+
+export interface ListResult {
+  readonly total: number;
+  readonly resources: readonly JsonObject[];
+}

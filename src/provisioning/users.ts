@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { ScimError } from '../scim/errors.js';
+import type { ListQuery } from '../scim/list-query.js';
+import { applyPatch } from '../scim/patch/apply.js';
+import { parsePatchRequest } from '../scim/patch/request.js';
+import { isRequested, type Projection } from '../scim/projection.js';
+import type { JsonObject, JsonValue } from '../scim/resource/json.js';
+import { representation } from '../scim/resource/representation.js';
+import { buildSearchDocument } from '../scim/resource/search-document.js';
+import { validateResource } from '../scim/resource/validate.js';
+import { USER_RESOURCE_TYPE as USER } from '../scim/schema/registry.js';
+import { inTransaction, type Database, type Transaction } from '../storage/db.js';
+import { UniqueViolation } from '../storage/errors.js';
+import type { MemberStore } from '../storage/member-store.js';
+import type { StoredResource } from '../storage/resource-rows.js';
+import type { UserStore, UserWrite } from '../storage/user-store.js';
+import type { TenantContext } from './context.js';
+import { pageRequest } from './list.js';
+import { hashPassword } from './password.js';
+import { checkIfMatch } from './preconditions.js';
+import type { ListResult, ResourceResult } from './resources.js';
+
+const notFound = (id: string) => new ScimError(404, undefined, `User ${id} not found.`);
+
+/** The /Users use cases (RFC 7644 §3.3–§3.6): each write is one transaction. */
+export class Users {
+  constructor(
+    private readonly db: Database,
+    private readonly users: UserStore,
+    private readonly members: MemberStore,
+  ) {}
+
+  async create(ctx: TenantContext, body: unknown): Promise<ResourceResult> {
+    const write = await this.prepare(body, undefined);
+    const stored = await this.uniquely(write.userName, () =>
+      inTransaction(this.db, (tx) => this.users.insert(tx, ctx.tenantId, randomUUID(), write)),
+    );
+    return this.result(ctx, stored, []);
+  }
+
+  async get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult> {
+    const stored = await this.users.find(this.db, ctx.tenantId, id);
+    if (stored === undefined) throw notFound(id);
+    return this.result(ctx, stored, await this.groupsOf(ctx, [stored.id], projection, this.db));
+  }
+
+  /** PUT (RFC 7644 §3.5.1): the body replaces every writable attribute. */
+  async replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult> {
+    return this.modify(ctx, id, ifMatch, async (stored) => this.prepare(body, stored.document));
+  }
+
+  /** PATCH (RFC 7644 §3.5.2): all operations apply, or none. */
+  async patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult> {
+    const operations = parsePatchRequest(body);
+    return this.modify(ctx, id, ifMatch, async (stored) => {
+      const { document } = applyPatch(USER, stored.document, operations);
+      return this.prepare(document, stored.document);
+    });
+  }
+
+  async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
+    await inTransaction(this.db, async (tx) => {
+      const stored = await this.users.find(tx, ctx.tenantId, id, true);
+      if (stored === undefined) throw notFound(id);
+      checkIfMatch(ifMatch, stored.version);
+      await this.users.delete(tx, ctx.tenantId, id);
+    });
+  }
+
+  async list(ctx: TenantContext, query: ListQuery): Promise<ListResult> {
+    const { request, params } = pageRequest(USER, query);
+    const page = await this.users.page(this.db, ctx.tenantId, request, params);
+    const groups = await this.groupsOf(
+      ctx,
+      page.resources.map((r) => r.id),
+      query.projection,
+      this.db,
+    );
+    return { total: page.total, resources: page.resources.map((r) => this.representation(ctx, r, groups)) };
+  }
+
+  private async modify(
+    ctx: TenantContext,
+    id: string,
+    ifMatch: string | undefined,
+    change: (stored: StoredResource) => Promise<UserWrite>,
+  ): Promise<ResourceResult> {
+    const stored = await inTransaction(this.db, async (tx) => {
+      // The row lock makes concurrent writers to one user take turns: no update is lost.
+      const current = await this.users.find(tx, ctx.tenantId, id, true);
+      if (current === undefined) throw notFound(id);
+      checkIfMatch(ifMatch, current.version);
+      const write = await change(current);
+      return this.uniquely(write.userName, () => this.users.update(tx, ctx.tenantId, id, write));
+    });
+    return this.result(ctx, stored, await this.groupsOf(ctx, [stored.id], {}, this.db));
+  }
+
+  /** A write without a password keeps the stored hash; the document never holds one. */
+  private async prepare(body: unknown, existing: JsonObject | undefined): Promise<UserWrite> {
+    const { document, password } = validateResource(USER, body, existing === undefined ? {} : { existing });
+    const userName = document['userName'];
+    if (typeof userName !== 'string') throw new ScimError(400, 'invalidValue', 'userName is required.');
+    const externalId = document['externalId'];
+    return {
+      userName,
+      externalId: typeof externalId === 'string' ? externalId : undefined,
+      active: document['active'] !== false,
+      document,
+      search: buildSearchDocument(USER, document),
+      passwordHash: password === undefined ? undefined : await hashPassword(password),
+    };
+  }
+
+  /** RFC 7644 §3.3: a userName taken in the tenant (case-insensitively) is 409 uniqueness. */
+  private async uniquely<T>(userName: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof UniqueViolation)
+        throw new ScimError(409, 'uniqueness', `userName "${userName}" is already taken in this tenant.`);
+      throw error;
+    }
+  }
+
+  /** User.groups (RFC 7643 §4.1.2): read-only, direct and indirect, computed from memberships. */
+  private async groupsOf(
+    ctx: TenantContext,
+    ids: readonly string[],
+    projection: Projection,
+    q: Transaction,
+  ): Promise<Map<string, JsonValue[]>> {
+    const byUser = new Map<string, JsonValue[]>();
+    if (!isRequested(USER, 'groups', projection)) return byUser;
+    for (const g of await this.members.groupsOfUsers(q, ctx.tenantId, ids)) {
+      const list = byUser.get(g.userId) ?? [];
+      list.push({
+        value: g.groupId,
+        $ref: `${ctx.baseUrl}/Groups/${g.groupId}`,
+        display: g.display,
+        type: g.direct ? 'direct' : 'indirect',
+      });
+      byUser.set(g.userId, list);
+    }
+    return byUser;
+  }
+
+  private result(
+    ctx: TenantContext,
+    stored: StoredResource,
+    groups: Map<string, JsonValue[]> | JsonValue[],
+  ): ResourceResult {
+    const map = Array.isArray(groups) ? new Map([[stored.id, groups]]) : groups;
+    return { resource: this.representation(ctx, stored, map), version: stored.version };
+  }
+
+  private representation(ctx: TenantContext, stored: StoredResource, groups: Map<string, JsonValue[]>): JsonObject {
+    const list = groups.get(stored.id);
+    return representation(
+      stored.document,
+      stored.id,
+      {
+        resourceType: 'User',
+        created: stored.createdAt,
+        lastModified: stored.updatedAt,
+        version: stored.version,
+        location: `${ctx.baseUrl}/Users/${stored.id}`,
+      },
+      list === undefined || list.length === 0 ? {} : { groups: list },
+    );
+  }
+}

@@ -1,0 +1,411 @@
+import { ScimError } from '../scim/errors.js';
+import type { AttributePath, CompareOperator, CompareValue, Filter } from '../scim/filter/ast.js';
+import type { JsonObject, JsonValue } from '../scim/resource/json.js';
+import { normalizeDateTime } from '../scim/resource/date-time.js';
+import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
+import { resolvePath, resolveSubAttribute, type ResolvedPath } from '../scim/schema/resolve.js';
+import type { AttributeDefinition } from '../scim/schema/types.js';
+import type { SqlParams } from './sql-params.js';
+
+/**
+ * Compiles a parsed SCIM filter (RFC 7644 §3.4.2.2) into a parameterized SQL condition over a
+ * resource row aliased `r` (see docs/architecture.md, "Documents and their searchable shadow").
+ * Equality and presence become JSONB containment on `search`, served by its GIN index; the hot
+ * keys go to their own indexed columns; the other operators are predicates on the shadow,
+ * evaluated by Postgres within the tenant's rows.
+ */
+export function compileFilter(type: ResourceTypeDefinition, filter: Filter, params: SqlParams): string {
+  return new FilterCompiler(type, params).compile(filter);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ORDERING: ReadonlySet<CompareOperator> = new Set(['gt', 'ge', 'lt', 'le']);
+/** An attribute kept in its own column rather than in the shadow document. */
+interface Column {
+  readonly sql: string;
+  readonly kind: 'text' | 'uuid' | 'time' | 'bool';
+}
+
+const SUBSTRING: ReadonlySet<CompareOperator> = new Set(['co', 'sw', 'ew']);
+const SQL_ORDER: Readonly<Record<'gt' | 'ge' | 'lt' | 'le', string>> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
+
+function invalid(detail: string): never {
+  throw new ScimError(400, 'invalidFilter', detail);
+}
+
+function describePath(path: AttributePath): string {
+  return `${path.schema === undefined ? '' : `${path.schema}:`}${path.attribute}${path.subAttribute === undefined ? '' : `.${path.subAttribute}`}`;
+}
+
+/** co, sw and ew as a LIKE pattern, with LIKE's wildcards escaped so the text matches literally. */
+function likePattern(operator: CompareOperator, text: string): string {
+  const literal = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return operator === 'co' ? `%${literal}%` : operator === 'sw' ? `${literal}%` : `%${literal}`;
+}
+
+class FilterCompiler {
+  constructor(
+    private readonly type: ResourceTypeDefinition,
+    private readonly params: SqlParams,
+  ) {}
+
+  compile(filter: Filter): string {
+    switch (filter.kind) {
+      case 'and':
+        return `(${this.compile(filter.left)} AND ${this.compile(filter.right)})`;
+      case 'or':
+        return `(${this.compile(filter.left)} OR ${this.compile(filter.right)})`;
+      case 'not':
+        // A missing attribute makes a comparison NULL in SQL; NOT must still treat it as false.
+        return `(NOT coalesce(${this.compile(filter.filter)}, false))`;
+      case 'present':
+        return this.present(filter.path);
+      case 'compare':
+        return this.compare(filter.path, filter.operator, filter.value);
+      case 'valuePath':
+        return this.valuePath(filter.path, filter.filter);
+    }
+  }
+
+  private resolve(path: AttributePath): ResolvedPath {
+    return resolvePath(this.type, path, 'invalidFilter');
+  }
+
+  /** The JSON keys of an attribute in the shadow document (lowercased, extensions under their URN). */
+  private shadowKeys(resolved: ResolvedPath): string[] {
+    const keys = resolved.extension && resolved.schema !== undefined ? [resolved.schema.id.toLowerCase()] : [];
+    keys.push(resolved.attribute.name.toLowerCase());
+    return keys;
+  }
+
+  private presencePath(resolved: ResolvedPath, sub: AttributeDefinition | undefined): string {
+    const prefix = resolved.extension && resolved.schema !== undefined ? `${resolved.schema.id.toLowerCase()}:` : '';
+    return `${prefix}${resolved.attribute.name.toLowerCase()}${sub === undefined ? '' : `.${sub.name.toLowerCase()}`}`;
+  }
+
+  /** The column an attribute lives in, for the few kept outside the shadow document. */
+  private column(resolved: ResolvedPath): Column | undefined {
+    const name = resolved.attribute.name;
+    const sub = resolved.subAttribute?.name;
+    if (resolved.schema === undefined) {
+      if (name === 'id') return { sql: 'r.id', kind: 'uuid' };
+      if (name === 'externalId') return { sql: 'r.external_id', kind: 'text' };
+      if (name === 'meta' && sub === 'created') return { sql: 'r.created_at', kind: 'time' };
+      if (name === 'meta' && sub === 'lastModified') return { sql: 'r.updated_at', kind: 'time' };
+      return invalid(
+        `Filtering on meta${sub === undefined ? '' : `.${sub}`} is not supported; use meta.created or meta.lastModified.`,
+      );
+    }
+    if (resolved.extension) return undefined;
+    if (this.type.id === 'User' && name === 'userName') return { sql: 'lower(r.user_name)', kind: 'text' };
+    if (this.type.id === 'User' && name === 'active') return { sql: 'r.active', kind: 'bool' };
+    if (this.type.id === 'Group' && name === 'displayName') return { sql: 'lower(r.display_name)', kind: 'text' };
+    return undefined;
+  }
+
+  private present(path: AttributePath): string {
+    const resolved = this.resolve(path);
+    const column = this.column(resolved);
+    if (column !== undefined) return `(${column.sql} IS NOT NULL)`;
+    const special = this.membership(resolved);
+    if (special !== undefined) return special.present;
+    const sub = this.effectiveSub(resolved, false);
+    return `(r.search @> ${this.params.add(JSON.stringify({ $pr: [this.presencePath(resolved, sub)] }), 'jsonb')})`;
+  }
+
+  /**
+   * A multi-valued complex attribute compared without a sub-attribute (`emails co "x"`)
+   * compares its "value" sub-attribute, as the RFC 7644 §3.4.2.2 examples do.
+   */
+  private effectiveSub(resolved: ResolvedPath, forComparison: boolean): AttributeDefinition | undefined {
+    if (resolved.subAttribute !== undefined || resolved.attribute.type !== 'complex' || !forComparison)
+      return resolved.subAttribute;
+    const value = resolved.attribute.subAttributes?.find((s) => s.name === 'value');
+    if (value === undefined) invalid(`${resolved.attribute.name} is complex: name one of its sub-attributes.`);
+    return value;
+  }
+
+  /** Group members and User groups live in the membership table, not in the documents. */
+  private membership(resolved: ResolvedPath): { present: string; compare?: never } | undefined {
+    if (resolved.schema === undefined || resolved.extension) return undefined;
+    if (this.type.id === 'Group' && resolved.attribute.name === 'members') {
+      return {
+        present: '(EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id))',
+      };
+    }
+    if (this.type.id === 'User' && resolved.attribute.name === 'groups') {
+      return {
+        present: '(EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id))',
+      };
+    }
+    return undefined;
+  }
+
+  private compare(path: AttributePath, operator: CompareOperator, value: CompareValue): string {
+    const resolved = this.resolve(path);
+    const column = this.column(resolved);
+    if (column !== undefined) return this.compareColumn(column, resolved, operator, value, path);
+    const membershipSql = this.compareMembership(resolved, operator, value, path);
+    if (membershipSql !== undefined) return membershipSql;
+    const sub = this.effectiveSub(resolved, true);
+    const definition = sub ?? resolved.attribute;
+    if (value === null) {
+      // "eq null" asks for an unassigned attribute (RFC 7643 §2.5): the negation of presence.
+      if (operator === 'eq') return `(NOT ${this.present(path)})`;
+      if (operator === 'ne') return this.present(path);
+      return invalid(`"${describePath(path)} ${operator} null": null can only be compared with eq or ne.`);
+    }
+    const normalized = this.normalizeValue(definition, value, operator, path);
+    if (operator === 'eq' || operator === 'ne') {
+      const containment = `(r.search @> ${this.params.add(JSON.stringify(this.containment(resolved, sub, normalized)), 'jsonb')})`;
+      return operator === 'eq' ? containment : `(NOT ${containment})`;
+    }
+    return this.elementPredicate(resolved, sub, (element) =>
+      this.scalarPredicate(element, definition, operator, normalized),
+    );
+  }
+
+  /** `{"emails":[{"value":v}]}`: containment matches when any element carries the value. */
+  private containment(resolved: ResolvedPath, sub: AttributeDefinition | undefined, value: JsonValue): JsonObject {
+    let inner: JsonValue = sub === undefined ? value : { [sub.name.toLowerCase()]: value };
+    if (resolved.attribute.multiValued) inner = [inner];
+    const keys = this.shadowKeys(resolved);
+    let doc: JsonValue = inner;
+    for (let i = keys.length - 1; i >= 0; i -= 1) doc = { [keys[i] ?? '']: doc };
+    return doc as JsonObject;
+  }
+
+  /**
+   * A predicate on the value(s) of an attribute: for a multi-valued attribute, true when any
+   * element satisfies it (RFC 7644 §3.4.2.2).
+   */
+  private elementPredicate(
+    resolved: ResolvedPath,
+    sub: AttributeDefinition | undefined,
+    predicate: (text: string) => string,
+  ): string {
+    const keys = this.shadowKeys(resolved);
+    const path = this.params.add(keys, 'text[]');
+    if (!resolved.attribute.multiValued) {
+      const subKey = sub === undefined ? '' : ` -> ${this.params.add(sub.name.toLowerCase())}`;
+      return `(${predicate(`((r.search #> ${path})${subKey})`)})`;
+    }
+    const element = sub === undefined ? 'e.value' : `(e.value -> ${this.params.add(sub.name.toLowerCase())})`;
+    return `(EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.search #> ${path}) = 'array' THEN r.search #> ${path} ELSE '[]'::jsonb END) AS e WHERE ${predicate(element)}))`;
+  }
+
+  /** A comparison on one JSONB scalar (`json`), typed by the attribute definition. */
+  private scalarPredicate(
+    json: string,
+    definition: AttributeDefinition,
+    operator: CompareOperator,
+    value: JsonValue,
+  ): string {
+    const text = `(${json} #>> '{}')`;
+    if (SUBSTRING.has(operator)) {
+      return `${text} LIKE ${this.params.add(likePattern(operator, typeof value === 'string' ? value : JSON.stringify(value)))}`;
+    }
+    const sqlOp = SQL_ORDER[operator as 'gt' | 'ge' | 'lt' | 'le'];
+    if (definition.type === 'integer' || definition.type === 'decimal') {
+      return `(jsonb_typeof(${json}) = 'number' AND ${text}::numeric ${sqlOp} ${this.params.add(value, 'numeric')})`;
+    }
+    // Strings (already case-folded when not caseExact) and normalized dateTimes order bytewise.
+    return `${text} COLLATE "C" ${sqlOp} ${this.params.add(value)} COLLATE "C"`;
+  }
+
+  private compareColumn(
+    column: Column,
+    resolved: ResolvedPath,
+    operator: CompareOperator,
+    value: CompareValue,
+    path: AttributePath,
+  ): string {
+    const definition = resolved.subAttribute ?? resolved.attribute;
+    if (value === null) {
+      if (operator === 'eq') return `(${column.sql} IS NULL)`;
+      if (operator === 'ne') return `(${column.sql} IS NOT NULL)`;
+      return invalid(`"${describePath(path)} ${operator} null": null can only be compared with eq or ne.`);
+    }
+    const normalized = this.normalizeValue(definition, value, operator, path);
+    if (column.kind === 'uuid') {
+      if (operator !== 'eq' && operator !== 'ne') return invalid(`${describePath(path)} supports only eq and ne.`);
+      // An id that is not a UUID names no resource: no row matches eq, every row matches ne.
+      if (typeof normalized !== 'string' || !UUID.test(normalized)) return operator === 'eq' ? 'false' : 'true';
+      return `(${column.sql} ${operator === 'eq' ? '=' : '<>'} ${this.params.add(normalized, 'uuid')})`;
+    }
+    if (column.kind === 'bool') {
+      return `(${column.sql} ${operator === 'eq' ? '=' : 'IS DISTINCT FROM'} ${this.params.add(normalized, 'boolean')})`;
+    }
+    if (column.kind === 'time') {
+      if (SUBSTRING.has(operator)) return invalid(`${describePath(path)} is a dateTime: use eq, ne, gt, ge, lt or le.`);
+      const sqlOp =
+        operator === 'eq' ? '=' : operator === 'ne' ? '<>' : SQL_ORDER[operator as 'gt' | 'ge' | 'lt' | 'le'];
+      return `(${column.sql} ${sqlOp} ${this.params.add(normalized, 'timestamptz')})`;
+    }
+    if (SUBSTRING.has(operator)) {
+      return `(${column.sql} LIKE ${this.params.add(likePattern(operator, typeof normalized === 'string' ? normalized : JSON.stringify(normalized)))})`;
+    }
+    const bound = this.params.add(normalized);
+    if (operator === 'eq') return `(${column.sql} = ${bound})`;
+    if (operator === 'ne') return `(${column.sql} IS DISTINCT FROM ${bound})`;
+    return `(${column.sql} COLLATE "C" ${SQL_ORDER[operator as 'gt' | 'ge' | 'lt' | 'le']} ${bound} COLLATE "C")`;
+  }
+
+  private compareMembership(
+    resolved: ResolvedPath,
+    operator: CompareOperator,
+    value: CompareValue,
+    path: AttributePath,
+  ): string | undefined {
+    if (this.membership(resolved) === undefined) return undefined;
+    const sub = resolved.subAttribute?.name ?? 'value';
+    if (sub !== 'value' || (operator !== 'eq' && operator !== 'ne') || typeof value !== 'string') {
+      return invalid(
+        `${describePath(path)}: filter memberships with "${resolved.attribute.name}.value eq <id>" or "ne".`,
+      );
+    }
+    if (!UUID.test(value)) return operator === 'eq' ? 'false' : 'true';
+    const id = this.params.add(value, 'uuid');
+    const exists =
+      this.type.id === 'Group'
+        ? `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id AND m.member_id = ${id})`
+        : `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.group_id = ${id})`;
+    return operator === 'eq' ? `(${exists})` : `(NOT ${exists})`;
+  }
+
+  /** Checks a comparison value against the attribute's type and folds it as the shadow does. */
+  private normalizeValue(
+    definition: AttributeDefinition,
+    value: Exclude<CompareValue, null>,
+    operator: CompareOperator,
+    path: AttributePath,
+  ): JsonValue {
+    const where = describePath(path);
+    if (
+      (definition.type === 'boolean' || definition.type === 'binary') &&
+      (ORDERING.has(operator) || SUBSTRING.has(operator))
+    ) {
+      return invalid(`"${where}" is ${definition.type}: "${operator}" does not apply (RFC 7644 §3.4.2.2).`);
+    }
+    switch (definition.type) {
+      case 'boolean':
+        if (typeof value !== 'boolean') return invalid(`"${where}" is boolean: compare it with true or false.`);
+        return value;
+      case 'integer':
+      case 'decimal':
+        if (typeof value !== 'number') return invalid(`"${where}" is a number: compare it with a number.`);
+        if (SUBSTRING.has(operator)) return invalid(`"${where}" is a number: "${operator}" does not apply.`);
+        return value;
+      case 'dateTime': {
+        if (typeof value !== 'string') return invalid(`"${where}" is a dateTime: compare it with a quoted date.`);
+        if (SUBSTRING.has(operator)) return invalid(`"${where}" is a dateTime: "${operator}" does not apply.`);
+        const normalized = normalizeDateTime(value);
+        if (normalized === undefined)
+          return invalid(`"${where}": "${value}" is not an xsd:dateTime such as 2011-05-13T04:42:34Z.`);
+        return normalized;
+      }
+      default:
+        if (typeof value !== 'string') return invalid(`"${where}" is a string: compare it with a quoted value.`);
+        return definition.caseExact ? value : value.toLowerCase();
+    }
+  }
+
+  /**
+   * `emails[type eq "work" and value co "@x"]`: one element must satisfy the whole inner filter
+   * (RFC 7644 §3.4.2.2). Pure equality conjunctions become a single containment document.
+   */
+  private valuePath(path: AttributePath, inner: Filter): string {
+    const resolved = this.resolve(path);
+    if (resolved.attribute.type !== 'complex' || resolved.subAttribute !== undefined) {
+      return invalid(`"${describePath(path)}[…]": a value filter needs a complex attribute.`);
+    }
+    if (this.membership(resolved) !== undefined) {
+      return this.compile(rebase(inner, path));
+    }
+    const equalities = collectEqualities(inner);
+    if (equalities !== undefined) {
+      const element: JsonObject = {};
+      for (const { name, value } of equalities) {
+        const sub = resolveSubAttribute(resolved.attribute, name, 'invalidFilter');
+        element[sub.name.toLowerCase()] = this.normalizeValue(sub, value, 'eq', { ...path, subAttribute: name });
+      }
+      const keys = this.shadowKeys(resolved);
+      let doc: JsonValue = resolved.attribute.multiValued ? [element] : element;
+      for (let i = keys.length - 1; i >= 0; i -= 1) doc = { [keys[i] ?? '']: doc };
+      return `(r.search @> ${this.params.add(JSON.stringify(doc), 'jsonb')})`;
+    }
+    const keys = this.params.add(this.shadowKeys(resolved), 'text[]');
+    const source = resolved.attribute.multiValued
+      ? `jsonb_array_elements(CASE WHEN jsonb_typeof(r.search #> ${keys}) = 'array' THEN r.search #> ${keys} ELSE '[]'::jsonb END)`
+      : `jsonb_build_array(r.search #> ${keys})`;
+    return `(EXISTS (SELECT 1 FROM ${source} AS e WHERE ${this.elementFilter(resolved, inner, path)}))`;
+  }
+
+  /** Compiles a value filter's inner filter against one element `e.value`. */
+  private elementFilter(parent: ResolvedPath, filter: Filter, parentPath: AttributePath): string {
+    switch (filter.kind) {
+      case 'and':
+        return `(${this.elementFilter(parent, filter.left, parentPath)} AND ${this.elementFilter(parent, filter.right, parentPath)})`;
+      case 'or':
+        return `(${this.elementFilter(parent, filter.left, parentPath)} OR ${this.elementFilter(parent, filter.right, parentPath)})`;
+      case 'not':
+        return `(NOT coalesce(${this.elementFilter(parent, filter.filter, parentPath)}, false))`;
+      case 'valuePath':
+        return invalid('Value filters cannot be nested (RFC 7644 §3.4.2.2).');
+      case 'present':
+      case 'compare': {
+        if (filter.path.schema !== undefined || filter.path.subAttribute !== undefined) {
+          return invalid(`Inside "${parentPath.attribute}[…]", name sub-attributes of ${parentPath.attribute} only.`);
+        }
+        const sub = resolveSubAttribute(parent.attribute, filter.path.attribute, 'invalidFilter');
+        const json = `(e.value -> ${this.params.add(sub.name.toLowerCase())})`;
+        if (filter.kind === 'present') return `(coalesce(${json} #>> '{}', '') <> '')`;
+        const where = { ...parentPath, subAttribute: filter.path.attribute };
+        if (filter.value === null) {
+          if (filter.operator === 'eq') return `(coalesce(${json} #>> '{}', '') = '')`;
+          if (filter.operator === 'ne') return `(coalesce(${json} #>> '{}', '') <> '')`;
+          return invalid(`"${describePath(where)} ${filter.operator} null": null can only be compared with eq or ne.`);
+        }
+        const value = this.normalizeValue(sub, filter.value, filter.operator, where);
+        if (filter.operator === 'eq') return `(${json} = ${this.params.add(JSON.stringify(value), 'jsonb')})`;
+        if (filter.operator === 'ne')
+          return `(${json} IS DISTINCT FROM ${this.params.add(JSON.stringify(value), 'jsonb')})`;
+        return this.scalarPredicate(json, sub, filter.operator, value);
+      }
+    }
+  }
+}
+
+/** `[type eq "work" and value eq "x"]` → the pairs; undefined when the filter is anything else. */
+function collectEqualities(filter: Filter): { name: string; value: Exclude<CompareValue, null> }[] | undefined {
+  if (
+    filter.kind === 'compare' &&
+    filter.operator === 'eq' &&
+    filter.value !== null &&
+    filter.path.schema === undefined &&
+    filter.path.subAttribute === undefined
+  ) {
+    return [{ name: filter.path.attribute, value: filter.value }];
+  }
+  if (filter.kind === 'and') {
+    const left = collectEqualities(filter.left);
+    const right = collectEqualities(filter.right);
+    return left === undefined || right === undefined ? undefined : [...left, ...right];
+  }
+  return undefined;
+}
+
+/** Turns `members[value eq "x"]` into `members.value eq "x"` for the membership table. */
+function rebase(filter: Filter, parent: AttributePath): Filter {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return { ...filter, left: rebase(filter.left, parent), right: rebase(filter.right, parent) };
+    case 'not':
+      return { ...filter, filter: rebase(filter.filter, parent) };
+    case 'valuePath':
+      return invalid('Value filters cannot be nested (RFC 7644 §3.4.2.2).');
+    default:
+      return { ...filter, path: { ...parent, subAttribute: filter.path.attribute } };
+  }
+}

@@ -1,0 +1,94 @@
+import type { JsonObject } from '../scim/resource/json.js';
+import type { Transaction } from './db.js';
+import {
+  toStoredResource,
+  type PageRequest,
+  type ResourcePage,
+  type ResourceRow,
+  type StoredResource,
+} from './resource-rows.js';
+import { firstRow, pageOf } from './resource-page.js';
+
+export interface GroupWrite {
+  readonly displayName: string;
+  readonly externalId: string | undefined;
+  readonly document: JsonObject;
+  readonly search: JsonObject;
+}
+
+const RETURNING = 'id, document, version, created_at, updated_at';
+
+/** Groups of one tenant; their members live in MemberStore. */
+export class GroupStore {
+  async insert(q: Transaction, tenantId: string, id: string, group: GroupWrite): Promise<StoredResource> {
+    const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+      `INSERT INTO scim_groups (tenant_id, id, display_name, external_id, document, search)
+       VALUES ($1, $2::uuid, $3, $4, $5::jsonb, $6::jsonb)
+       RETURNING ${RETURNING}`,
+      tenantId,
+      id,
+      group.displayName,
+      group.externalId ?? null,
+      JSON.stringify(group.document),
+      JSON.stringify(group.search),
+    );
+    return toStoredResource(firstRow(rows));
+  }
+
+  async find(q: Transaction, tenantId: string, id: string, lock = false): Promise<StoredResource | undefined> {
+    const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+      `SELECT ${RETURNING} FROM scim_groups WHERE tenant_id = $1 AND id = $2::uuid${lock ? ' FOR UPDATE' : ''}`,
+      tenantId,
+      id,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toStoredResource(row);
+  }
+
+  async update(q: Transaction, tenantId: string, id: string, group: GroupWrite): Promise<StoredResource> {
+    const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+      `UPDATE scim_groups
+          SET display_name = $3, external_id = $4, document = $5::jsonb, search = $6::jsonb,
+              version = version + 1, updated_at = now()
+        WHERE tenant_id = $1 AND id = $2::uuid
+        RETURNING ${RETURNING}`,
+      tenantId,
+      id,
+      group.displayName,
+      group.externalId ?? null,
+      JSON.stringify(group.document),
+      JSON.stringify(group.search),
+    );
+    return toStoredResource(firstRow(rows));
+  }
+
+  /** A membership change alone still makes a new version of the group (meta.version, ETag). */
+  async touch(q: Transaction, tenantId: string, id: string): Promise<StoredResource> {
+    const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+      `UPDATE scim_groups SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2::uuid RETURNING ${RETURNING}`,
+      tenantId,
+      id,
+    );
+    return toStoredResource(firstRow(rows));
+  }
+
+  /** Deletes the group, its own memberships (cascade) and its membership in other groups. */
+  async delete(q: Transaction, tenantId: string, id: string): Promise<boolean> {
+    const deleted = await q.$executeRawUnsafe(
+      `DELETE FROM scim_groups WHERE tenant_id = $1 AND id = $2::uuid`,
+      tenantId,
+      id,
+    );
+    if (deleted === 0) return false;
+    await q.$executeRawUnsafe(
+      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2::uuid`,
+      tenantId,
+      id,
+    );
+    return true;
+  }
+
+  page(q: Transaction, tenantId: string, request: PageRequest, params: readonly unknown[]): Promise<ResourcePage> {
+    return pageOf(q, 'scim_groups', '', tenantId, request, params);
+  }
+}

@@ -1,0 +1,128 @@
+import type { Transaction } from './db.js';
+
+export type MemberType = 'User' | 'Group';
+
+export interface Member {
+  readonly id: string;
+  readonly type: MemberType;
+  /** The member's current displayName (users without one: their userName). */
+  readonly display: string | undefined;
+}
+
+export interface GroupOfUser {
+  readonly userId: string;
+  readonly groupId: string;
+  readonly display: string;
+  /** RFC 7643 §4.1.2: "direct" or "indirect" (through a nested group). */
+  readonly direct: boolean;
+}
+
+/**
+ * Direct memberships, one row each, so changing k members of a group of n costs O(k)
+ * (docs/architecture.md, "Memberships").
+ */
+export class MemberStore {
+  /** Which of the ids name a user or a group of the tenant, and which kind each is. */
+  async kinds(q: Transaction, tenantId: string, ids: readonly string[]): Promise<Map<string, MemberType>> {
+    if (ids.length === 0) return new Map();
+    const rows = await q.$queryRawUnsafe<{ id: string; type: MemberType }[]>(
+      `SELECT id, 'User' AS type FROM scim_users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL
+       UNION ALL
+       SELECT id, 'Group' AS type FROM scim_groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      tenantId,
+      ids,
+    );
+    return new Map(rows.map((r) => [r.id, r.type]));
+  }
+
+  /** Adds members; ones already there are left as they are. Returns the ids actually added. */
+  async add(
+    q: Transaction,
+    tenantId: string,
+    groupId: string,
+    members: readonly { id: string; type: MemberType }[],
+  ): Promise<string[]> {
+    if (members.length === 0) return [];
+    const rows = await q.$queryRawUnsafe<{ member_id: string }[]>(
+      `INSERT INTO scim_group_members (tenant_id, group_id, member_id, member_type)
+       SELECT $1, $2::uuid, m.id, m.type FROM unnest($3::uuid[], $4::text[]) AS m(id, type)
+       ON CONFLICT DO NOTHING
+       RETURNING member_id`,
+      tenantId,
+      groupId,
+      members.map((m) => m.id),
+      members.map((m) => m.type),
+    );
+    return rows.map((r) => r.member_id);
+  }
+
+  /** Removes the listed members; returns the ids that were members. */
+  async remove(q: Transaction, tenantId: string, groupId: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await q.$queryRawUnsafe<{ member_id: string }[]>(
+      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND group_id = $2::uuid AND member_id = ANY($3::uuid[]) RETURNING member_id`,
+      tenantId,
+      groupId,
+      ids,
+    );
+    return rows.map((r) => r.member_id);
+  }
+
+  /** Removes every member; returns their ids. */
+  async clear(q: Transaction, tenantId: string, groupId: string): Promise<string[]> {
+    const rows = await q.$queryRawUnsafe<{ member_id: string }[]>(
+      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND group_id = $2::uuid RETURNING member_id`,
+      tenantId,
+      groupId,
+    );
+    return rows.map((r) => r.member_id);
+  }
+
+  /** Members of several groups at once (one list page), in the order they were added. */
+  async ofGroups(q: Transaction, tenantId: string, groupIds: readonly string[]): Promise<Map<string, Member[]>> {
+    const result = new Map<string, Member[]>(groupIds.map((id) => [id, []]));
+    if (groupIds.length === 0) return result;
+    const rows = await q.$queryRawUnsafe<
+      { group_id: string; member_id: string; member_type: MemberType; display: string | null }[]
+    >(
+      `SELECT m.group_id, m.member_id, m.member_type,
+              coalesce(u.document ->> 'displayName', u.user_name, g.display_name) AS display
+         FROM scim_group_members m
+         LEFT JOIN scim_users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+         LEFT JOIN scim_groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+        WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])
+        ORDER BY m.created_at, m.member_id`,
+      tenantId,
+      groupIds,
+    );
+    for (const row of rows) {
+      result.get(row.group_id)?.push({ id: row.member_id, type: row.member_type, display: row.display ?? undefined });
+    }
+    return result;
+  }
+
+  /**
+   * The groups each user belongs to, directly or through nested groups (RFC 7643 §4.1.2).
+   * UNION (not UNION ALL) makes the recursion stop on membership cycles.
+   */
+  async groupsOfUsers(q: Transaction, tenantId: string, userIds: readonly string[]): Promise<GroupOfUser[]> {
+    if (userIds.length === 0) return [];
+    const rows = await q.$queryRawUnsafe<{ user_id: string; group_id: string; display: string; direct: boolean }[]>(
+      `WITH RECURSIVE reach(user_id, group_id) AS (
+         SELECT m.member_id, m.group_id FROM scim_group_members m
+          WHERE m.tenant_id = $1 AND m.member_id = ANY($2::uuid[])
+         UNION
+         SELECT r.user_id, m.group_id FROM scim_group_members m JOIN reach r ON m.member_id = r.group_id
+          WHERE m.tenant_id = $1
+       )
+       SELECT r.user_id, g.id AS group_id, g.display_name AS display,
+              EXISTS (SELECT 1 FROM scim_group_members d
+                       WHERE d.tenant_id = $1 AND d.member_id = r.user_id AND d.group_id = g.id) AS direct
+         FROM reach r JOIN scim_groups g ON g.tenant_id = $1 AND g.id = r.group_id
+        ORDER BY g.display_name, g.id`,
+      tenantId,
+      userIds,
+    );
+    return rows.map((r) => ({ userId: r.user_id, groupId: r.group_id, display: r.display, direct: r.direct }));
+  }
+}

@@ -1,0 +1,46 @@
+import type { AttributePath } from '../scim/filter/ast.js';
+import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
+import { resolvePath } from '../scim/schema/resolve.js';
+import type { SqlParams } from './sql-params.js';
+
+/**
+ * ORDER BY for sortBy/sortOrder (RFC 7644 §3.4.2.3). Without sortBy the order is creation
+ * order, which the (tenant_id, created_at, id) index serves and which is stable across pages.
+ * Missing values sort last ascending and first descending, Postgres' default, and id breaks ties
+ * so pages never overlap.
+ */
+export function compileSort(
+  type: ResourceTypeDefinition,
+  sortBy: AttributePath | undefined,
+  descending: boolean,
+  params: SqlParams,
+): string {
+  const direction = descending ? 'DESC' : 'ASC';
+  if (sortBy === undefined) return `r.created_at ${direction}, r.id ${direction}`;
+  const resolved = resolvePath(type, sortBy, 'invalidValue');
+  const name = resolved.attribute.name;
+  const sub = resolved.subAttribute?.name;
+  let expression: string;
+  if (resolved.schema === undefined) {
+    expression =
+      name === 'id'
+        ? 'r.id'
+        : name === 'externalId'
+          ? 'r.external_id COLLATE "C"'
+          : sub === 'lastModified'
+            ? 'r.updated_at'
+            : 'r.created_at';
+  } else {
+    const keys = resolved.extension ? [resolved.schema.id.toLowerCase(), name.toLowerCase()] : [name.toLowerCase()];
+    if (sub !== undefined) keys.push(sub.toLowerCase());
+    const definition = resolved.subAttribute ?? resolved.attribute;
+    const json = `(r.search #> ${params.add(keys, 'text[]')})`;
+    expression =
+      definition.type === 'integer' || definition.type === 'decimal'
+        ? `(CASE WHEN jsonb_typeof(${json}) = 'number' THEN (${json} #>> '{}')::numeric END)`
+        : definition.type === 'boolean'
+          ? `(CASE WHEN jsonb_typeof(${json}) = 'boolean' THEN (${json} #>> '{}')::boolean END)`
+          : `(${json} #>> '{}') COLLATE "C"`;
+  }
+  return `${expression} ${direction}, r.id ${direction}`;
+}

@@ -1,0 +1,109 @@
+import type { JsonObject } from '../scim/resource/json.js';
+import type { Transaction } from './db.js';
+import { translateError } from './errors.js';
+import { firstRow, pageOf } from './resource-page.js';
+import {
+  toStoredResource,
+  type PageRequest,
+  type ResourcePage,
+  type ResourceRow,
+  type StoredResource,
+} from './resource-rows.js';
+
+/** The columns a user write sets; the rest (version, timestamps) the database keeps. */
+export interface UserWrite {
+  readonly userName: string;
+  readonly externalId: string | undefined;
+  readonly active: boolean;
+  readonly document: JsonObject;
+  readonly search: JsonObject;
+  /** undefined keeps the stored hash (a write without a password does not erase it). */
+  readonly passwordHash: string | undefined;
+}
+
+const RETURNING = 'id, document, version, created_at, updated_at';
+
+/** Users of one tenant. Every statement is scoped by tenant_id and served by a tenant-led index. */
+export class UserStore {
+  /** Throws UniqueViolation when the userName is taken in the tenant (case-insensitively). */
+  async insert(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
+    try {
+      const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+        `INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search, password_hash)
+         VALUES ($1, $2::uuid, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
+         RETURNING ${RETURNING}`,
+        tenantId,
+        id,
+        user.userName,
+        user.externalId ?? null,
+        user.active,
+        JSON.stringify(user.document),
+        JSON.stringify(user.search),
+        user.passwordHash ?? null,
+      );
+      return toStoredResource(firstRow(rows));
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  /** With lock: the row stays locked until the transaction ends, so read-modify-write is safe. */
+  async find(q: Transaction, tenantId: string, id: string, lock = false): Promise<StoredResource | undefined> {
+    const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+      `SELECT ${RETURNING} FROM scim_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`,
+      tenantId,
+      id,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toStoredResource(row);
+  }
+
+  /** Throws UniqueViolation when a rename takes a userName in use. */
+  async update(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
+    try {
+      const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+        `UPDATE scim_users
+            SET user_name = $3, external_id = $4, active = $5, document = $6::jsonb, search = $7::jsonb,
+                password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()
+          WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL
+          RETURNING ${RETURNING}`,
+        tenantId,
+        id,
+        user.userName,
+        user.externalId ?? null,
+        user.active,
+        JSON.stringify(user.document),
+        JSON.stringify(user.search),
+        user.passwordHash ?? null,
+      );
+      return toStoredResource(firstRow(rows));
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  /** Deletes the user and its memberships; false when there was no such user. */
+  async delete(q: Transaction, tenantId: string, id: string): Promise<boolean> {
+    const deleted = await q.$executeRawUnsafe(
+      `DELETE FROM scim_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL`,
+      tenantId,
+      id,
+    );
+    if (deleted === 0) return false;
+    await q.$executeRawUnsafe(
+      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2::uuid`,
+      tenantId,
+      id,
+    );
+    return true;
+  }
+
+  async page(
+    q: Transaction,
+    tenantId: string,
+    request: PageRequest,
+    params: readonly unknown[],
+  ): Promise<ResourcePage> {
+    return pageOf(q, 'scim_users', 'AND r.deleted_at IS NULL', tenantId, request, params);
+  }
+}
