@@ -16,7 +16,7 @@ import type { GroupStore, GroupWrite } from '../storage/group-store.js';
 import type { Member, MemberStore, MemberType } from '../storage/member-store.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { TenantContext } from './context.js';
-import { pageRequest } from './list.js';
+import { planPage } from './list.js';
 import { memberReferences, splitGroupPatch, type MemberChange, type MemberReference } from './member-changes.js';
 import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';
@@ -86,8 +86,9 @@ export class Groups {
   }
 
   async list(ctx: TenantContext, query: ListQuery): Promise<ListResult> {
-    const { request, params } = pageRequest(GROUP, query);
-    const page = await this.groups.page(this.db, ctx.tenantId, request, params);
+    const plan = planPage(GROUP, query);
+    const page = await this.groups.page(this.db, ctx.tenantId, plan.request);
+    const nextCursor = plan.nextCursor(page);
     const members = isRequested(GROUP, 'members', query.projection)
       ? await this.members.ofGroups(
           this.db,
@@ -95,7 +96,11 @@ export class Groups {
           page.resources.map((r) => r.id),
         )
       : new Map<string, Member[]>();
-    return { total: page.total, resources: page.resources.map((r) => this.representation(ctx, r, members.get(r.id))) };
+    return {
+      total: page.total,
+      resources: page.resources.map((r) => this.representation(ctx, r, members.get(r.id))),
+      ...(nextCursor === undefined ? {} : { nextCursor }),
+    };
   }
 
   private async locked(

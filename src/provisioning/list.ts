@@ -1,17 +1,43 @@
+import { decodeCursor, encodeCursor, queryFingerprint } from '../scim/cursor.js';
+import { formatFilter } from '../scim/filter/format.js';
 import type { ListQuery } from '../scim/list-query.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { compileFilter } from '../storage/filter-sql.js';
-import type { PageRequest } from '../storage/resource-rows.js';
+import type { PageRequest, ResourcePage } from '../storage/resource-rows.js';
 import { compileSort } from '../storage/sort-sql.js';
 import { SqlParams } from '../storage/sql-params.js';
 
-/** Turns a parsed list query into the page request and bind parameters storage runs. */
-export function pageRequest(
-  type: ResourceTypeDefinition,
-  query: ListQuery,
-): { request: PageRequest; params: unknown[] } {
-  const params = new SqlParams();
-  const where = query.filter === undefined ? undefined : compileFilter(type, query.filter, params);
-  const orderBy = compileSort(type, query.sortBy, query.sortOrder === 'descending', params);
-  return { request: { where, orderBy, offset: query.startIndex - 1, limit: query.count }, params: params.values };
+export interface PlannedPage {
+  readonly request: PageRequest;
+  /** Turns the page storage returned into the RFC 9865 nextCursor, when cursor paging. */
+  nextCursor(page: ResourcePage): string | undefined;
+}
+
+/** Turns a parsed list query into the page request storage runs. */
+export function planPage(type: ResourceTypeDefinition, query: ListQuery): PlannedPage {
+  const whereParams = new SqlParams();
+  const where = query.filter === undefined ? undefined : compileFilter(type, query.filter, whereParams);
+  const descending = query.sortOrder === 'descending';
+  // The tenant's placeholder follows the filter's; the sort's follow the tenant's.
+  const orderByParams = new SqlParams(whereParams.values.length + 1);
+  const orderBy = compileSort(type, query.sortBy, descending, orderByParams);
+  const base = { where, whereParams: whereParams.values, orderBy, orderByParams: orderByParams.values };
+  if (query.cursor === undefined) {
+    return { request: { ...base, offset: query.startIndex - 1, limit: query.count }, nextCursor: () => undefined };
+  }
+  const fingerprint = queryFingerprint([
+    type.id,
+    query.filter === undefined ? '' : formatFilter(query.filter),
+    query.sortOrder,
+  ]);
+  const after = query.cursor === '' ? undefined : decodeCursor(query.cursor, fingerprint);
+  return {
+    request: { ...base, offset: 0, limit: query.count, keyset: { after, descending } },
+    nextCursor(page) {
+      const last = page.resources.at(-1);
+      return page.hasMore && last !== undefined
+        ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }, fingerprint)
+        : undefined;
+    },
+  };
 }

@@ -9,4 +9,6 @@ export interface ResourceResult {
 export interface ListResult {
   readonly total: number;
   readonly resources: readonly JsonObject[];
+  /** RFC 9865: present when cursor paging and more resources follow. */
+  readonly nextCursor?: string;
 }

@@ -15,7 +15,7 @@ import type { MemberStore } from '../storage/member-store.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { UserStore, UserWrite } from '../storage/user-store.js';
 import type { TenantContext } from './context.js';
-import { pageRequest } from './list.js';
+import { planPage } from './list.js';
 import { hashPassword } from './password.js';
 import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';
@@ -68,15 +68,20 @@ export class Users {
   }
 
   async list(ctx: TenantContext, query: ListQuery): Promise<ListResult> {
-    const { request, params } = pageRequest(USER, query);
-    const page = await this.users.page(this.db, ctx.tenantId, request, params);
+    const plan = planPage(USER, query);
+    const page = await this.users.page(this.db, ctx.tenantId, plan.request);
+    const nextCursor = plan.nextCursor(page);
     const groups = await this.groupsOf(
       ctx,
       page.resources.map((r) => r.id),
       query.projection,
       this.db,
     );
-    return { total: page.total, resources: page.resources.map((r) => this.representation(ctx, r, groups)) };
+    return {
+      total: page.total,
+      resources: page.resources.map((r) => this.representation(ctx, r, groups)),
+      ...(nextCursor === undefined ? {} : { nextCursor }),
+    };
   }
 
   private async modify(

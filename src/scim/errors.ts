@@ -1,4 +1,4 @@
-/** RFC 7644 §3.12: the scimType values a SCIM error may carry. */
+/** RFC 7644 §3.12 and RFC 9865: the scimType values a SCIM error may carry. */
 export type ScimType =
   | 'invalidFilter'
   | 'tooMany'
@@ -9,7 +9,11 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  // RFC 9865 §2.3 (cursor pagination).
+  | 'invalidCursor'
+  | 'expiredCursor'
+  | 'invalidCount';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 

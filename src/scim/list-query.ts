@@ -12,6 +12,8 @@ export interface ListQuery {
   readonly sortOrder: 'ascending' | 'descending';
   /** 1-based (RFC 7644 §3.4.2.4). */
   readonly startIndex: number;
+  /** RFC 9865 cursor paging: '' asks for the first page, any other value continues. */
+  readonly cursor?: string;
   readonly count: number;
   readonly projection: Projection;
 }
@@ -103,7 +105,15 @@ export function parseListQuery(type: ResourceTypeDefinition, raw: RawListParamet
   const attributes = parseAttributeList(type, 'attributes', raw['attributes']);
   const excludedAttributes = parseAttributeList(type, 'excludedAttributes', raw['excludedAttributes']);
   const count = integer('count', raw['count']) ?? limits.defaultCount;
+  const cursor = text('cursor', raw['cursor']);
+  if (cursor !== undefined) {
+    // RFC 9865: cursor and index paging are alternatives; a request uses one of them.
+    if (raw['startIndex'] !== undefined)
+      invalid('startIndex and cursor cannot be combined: page by index or by cursor.');
+    if (sortBy !== undefined) invalid('Cursor paging follows creation order; sortBy cannot be combined with cursor.');
+  }
   return {
+    ...(cursor === undefined ? {} : { cursor: cursor.trim() }),
     ...(filterText === undefined || filterText.trim() === '' ? {} : { filter: parseFilter(filterText) }),
     ...(sortBy === undefined ? {} : { sortBy }),
     sortOrder: sortOrderText?.toLowerCase() === 'descending' ? 'descending' : 'ascending',

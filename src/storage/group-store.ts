@@ -88,7 +88,7 @@ export class GroupStore {
     return true;
   }
 
-  page(q: Transaction, tenantId: string, request: PageRequest, params: readonly unknown[]): Promise<ResourcePage> {
-    return pageOf(q, 'scim_groups', '', tenantId, request, params);
+  page(q: Transaction, tenantId: string, request: PageRequest): Promise<ResourcePage> {
+    return pageOf(q, 'scim_groups', '', tenantId, request);
   }
 }

@@ -8,8 +8,9 @@ export function firstRow<T>(rows: readonly T[]): T {
 }
 
 /**
- * One page and the total in one round trip. The filter's placeholders are numbered from $1;
- * tenant, limit and offset take the next three.
+ * One page and the total. The filter's placeholders are numbered from $1; the tenant, the
+ * keyset and the limit take the next ones. Index paging counts with a window function in the
+ * same round trip; cursor paging counts separately, since the keyset narrows the rows it reads.
  */
 export async function pageOf(
   q: Transaction,
@@ -17,36 +18,48 @@ export async function pageOf(
   extra: string,
   tenantId: string,
   request: PageRequest,
-  params: readonly unknown[],
 ): Promise<ResourcePage> {
-  const n = params.length;
-  const where = `r.tenant_id = $${n + 1} ${extra}${request.where === undefined ? '' : ` AND ${request.where}`}`;
-  if (request.limit === 0) {
+  const base = [...request.whereParams, tenantId];
+  const where = `r.tenant_id = $${base.length} ${extra}${request.where === undefined ? '' : ` AND ${request.where}`}`;
+  const count = async () => {
     const rows = await q.$queryRawUnsafe<{ total: bigint }[]>(
       `SELECT count(*) AS total FROM ${table} r WHERE ${where}`,
-      ...params,
-      tenantId,
+      ...base,
     );
-    return { resources: [], total: Number(rows[0]?.total ?? 0) };
+    return Number(rows[0]?.total ?? 0);
+  };
+  if (request.limit === 0) return { resources: [], total: await count(), hasMore: false };
+  const params = [...base, ...request.orderByParams];
+
+  if (request.keyset !== undefined) {
+    const { after, descending } = request.keyset;
+    let keyset = '';
+    if (after !== undefined) {
+      params.push(after.createdAt, after.id);
+      keyset = ` AND (r.created_at, r.id) ${descending ? '<' : '>'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    params.push(request.limit + 1);
+    const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+      `SELECT r.id, r.document, r.version, r.created_at, r.updated_at FROM ${table} r
+        WHERE ${where}${keyset} ORDER BY ${request.orderBy} LIMIT $${params.length}`,
+      ...params,
+    );
+    return {
+      resources: rows.slice(0, request.limit).map(toStoredResource),
+      total: await count(),
+      hasMore: rows.length > request.limit,
+    };
   }
+
+  params.push(request.limit, request.offset);
   const rows = await q.$queryRawUnsafe<(ResourceRow & { total: bigint })[]>(
     `SELECT r.id, r.document, r.version, r.created_at, r.updated_at, count(*) OVER () AS total
        FROM ${table} r WHERE ${where}
       ORDER BY ${request.orderBy}
-      LIMIT $${n + 2} OFFSET $${n + 3}`,
+      LIMIT $${params.length - 1} OFFSET $${params.length}`,
     ...params,
-    tenantId,
-    request.limit,
-    request.offset,
   );
-  if (rows.length === 0 && request.offset > 0) {
-    // Past the end: the total still has to be told (RFC 7644 §3.4.2.4).
-    const count = await q.$queryRawUnsafe<{ total: bigint }[]>(
-      `SELECT count(*) AS total FROM ${table} r WHERE ${where}`,
-      ...params,
-      tenantId,
-    );
-    return { resources: [], total: Number(count[0]?.total ?? 0) };
-  }
-  return { resources: rows.map(toStoredResource), total: Number(rows[0]?.total ?? 0) };
+  // Past the end the window function has no row to report on, but the total must still be told.
+  const total = rows.length === 0 && request.offset > 0 ? await count() : Number(rows[0]?.total ?? 0);
+  return { resources: rows.map(toStoredResource), total, hasMore: false };
 }

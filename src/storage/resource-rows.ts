@@ -32,12 +32,28 @@ export function toStoredResource(row: ResourceRow): StoredResource {
 export interface ResourcePage {
   readonly resources: readonly StoredResource[];
   readonly total: number;
+  /** Cursor paging only: whether resources follow this page. */
+  readonly hasMore: boolean;
 }
 
+/**
+ * A page to read. Placeholders are numbered in this order: the filter's ($1…), then the tenant,
+ * then the sort's, then what storage adds (keyset, limit, offset).
+ */
 export interface PageRequest {
-  /** A condition over the row aliased `r`, with its placeholders already numbered. */
+  /** A condition over the row aliased `r`. */
   readonly where: string | undefined;
+  readonly whereParams: readonly unknown[];
   readonly orderBy: string;
+  readonly orderByParams: readonly unknown[];
   readonly offset: number;
   readonly limit: number;
+  /**
+   * Cursor paging (RFC 9865) in creation order: start after this keyset instead of an offset,
+   * which stays fast and stable however deep an export goes.
+   */
+  readonly keyset?: {
+    readonly after: { readonly createdAt: string; readonly id: string } | undefined;
+    readonly descending: boolean;
+  };
 }

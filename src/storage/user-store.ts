@@ -98,12 +98,7 @@ export class UserStore {
     return true;
   }
 
-  async page(
-    q: Transaction,
-    tenantId: string,
-    request: PageRequest,
-    params: readonly unknown[],
-  ): Promise<ResourcePage> {
-    return pageOf(q, 'scim_users', 'AND r.deleted_at IS NULL', tenantId, request, params);
+  async page(q: Transaction, tenantId: string, request: PageRequest): Promise<ResourcePage> {
+    return pageOf(q, 'scim_users', 'AND r.deleted_at IS NULL', tenantId, request);
   }
 }

@@ -55,6 +55,13 @@ describe('discovery (RFC 7644 §4, RFC 7643 §5–7)', () => {
       changePassword: { supported: true },
       sort: { supported: true },
       etag: { supported: true },
+      pagination: {
+        cursor: true,
+        index: true,
+        defaultPaginationMethod: 'index',
+        defaultPageSize: 100,
+        maxPageSize: 1000,
+      },
       authenticationSchemes: [expect.objectContaining({ type: 'oauthbearertoken', primary: true })],
       meta: { resourceType: 'ServiceProviderConfig', location: `${base}/ServiceProviderConfig` },
     });

@@ -184,6 +184,50 @@ describe('sorting and paging (RFC 7644 §3.4.2.3, §3.4.2.4)', () => {
   });
 });
 
+describe('cursor paging (RFC 9865)', () => {
+  interface CursorPage {
+    totalResults: number;
+    itemsPerPage: number;
+    startIndex?: number;
+    nextCursor?: string;
+    Resources: { id: string; userName: string }[];
+  }
+  const page = async (query: string) => {
+    const res = await scim.call('GET', `/Users?${query}`);
+    if (res.statusCode !== 200) throw new Error(`${query}: ${res.statusCode} ${res.body}`);
+    return res.json<CursorPage>();
+  };
+
+  it('walks every resource once in creation order, even while resources are added', async () => {
+    const first = await page('cursor=&count=3');
+    expect(first.startIndex).toBeUndefined();
+    expect(first.itemsPerPage).toBe(3);
+    expect(first.totalResults).toBe(4);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const late = await scim.createUser({ userName: 'late@example.com' });
+    const second = await page(`cursor=${encodeURIComponent(first.nextCursor ?? '')}&count=3`);
+    expect(second.nextCursor).toBeUndefined();
+    const seen = [...first.Resources, ...second.Resources].map((r) => r.id);
+    expect(seen).toEqual([...Object.values(ids), late.id]);
+    expect((await scim.call('DELETE', `/Users/${late.id}`)).statusCode).toBe(204);
+  });
+
+  it('keeps the filter, and refuses a cursor replayed with another filter or a forged one', async () => {
+    const active = encodeURIComponent('active eq true');
+    const first = await page(`filter=${active}&cursor=&count=2`);
+    expect(first.Resources.map((r) => r.userName)).toEqual(['alice@example.com', 'carol@example.com']);
+    const next = await page(`filter=${active}&cursor=${encodeURIComponent(first.nextCursor ?? '')}&count=2`);
+    expect(next.Resources.map((r) => r.userName)).toEqual(['dave@example.net']);
+    expectScimError(
+      await scim.call('GET', `/Users?cursor=${encodeURIComponent(first.nextCursor ?? '')}`),
+      400,
+      'invalidCursor',
+    );
+    expectScimError(await scim.call('GET', '/Users?cursor=bm90LWEtY3Vyc29y'), 400, 'invalidCursor');
+    expectScimError(await scim.call('GET', '/Users?cursor=&startIndex=1'), 400, 'invalidValue');
+  });
+});
+
 describe('POST /Users/.search (RFC 7644 §3.4.3)', () => {
   it('runs the query from the body', async () => {
     const res = await scim.call('POST', '/Users/.search', {

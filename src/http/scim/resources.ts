@@ -67,8 +67,10 @@ export function resourceRoutes(
       reply.type(SCIM_MEDIA_TYPE).send({
         schemas: [LIST_RESPONSE_SCHEMA],
         totalResults: result.total,
-        startIndex: query.startIndex,
+        // RFC 9865: a cursor page has no startIndex, and nextCursor only when more follow.
+        ...(query.cursor === undefined ? { startIndex: query.startIndex } : {}),
         itemsPerPage: result.resources.length,
+        ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
         Resources: result.resources.map((r) => project(type, r, query.projection)),
       });
     const checkedId = (id: string) => {

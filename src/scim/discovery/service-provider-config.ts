@@ -44,6 +44,14 @@ export function serviceProviderConfig({
     changePassword: { supported: capabilities.changePassword },
     sort: { supported: capabilities.sort },
     etag: { supported: capabilities.etag },
+    // RFC 9865 §4: both paging methods; cursors are keysets and do not expire (no cursorTimeout).
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: LIST_LIMITS.defaultCount,
+      maxPageSize: LIST_LIMITS.maxCount,
+    },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',
