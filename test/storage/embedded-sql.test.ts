@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedDatabase, type DatabaseServer } from '../../src/storage/embedded.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import {
+  ENTERPRISE_SCHEMA,
+  GROUP_SCHEMA,
+  patchBody,
+  scimTenant,
+  USER_SCHEMA,
+  type ScimClient,
+} from '../helpers/scim.js';
+
+// The zero-setup mode runs the same SQL on PGlite (PostgreSQL 18) that production runs on 15
+// or 16: every statement shape the resource endpoints use must work on both.
+const dir = mkdtempSync(join(tmpdir(), 'scim-pglite-'));
+let server: DatabaseServer;
+let t: TestApp;
+let scim: ScimClient;
+
+beforeAll(async () => {
+  server = await startEmbeddedDatabase(dir, 4);
+  await migrate(server.url);
+  t = await createTestApp({ database: { url: server.url, name: 'pglite', drop: async () => {} } });
+  scim = await scimTenant(t, 'pglite');
+}, 60_000);
+afterAll(async () => {
+  await t.close();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('resource SQL on the embedded PGlite database', () => {
+  it('creates, filters, sorts, pages, patches and deletes users and groups', async () => {
+    const ada = await scim.createUser({
+      schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA],
+      userName: 'Ada@example.com',
+      emails: [{ value: 'ada@example.com', type: 'work' }],
+      [ENTERPRISE_SCHEMA]: { employeeNumber: '7' },
+    });
+    const bob = await scim.createUser({ userName: 'bob@example.com', title: 'Boss' });
+    const filter = async (f: string, extra = '') =>
+      (await scim.call('GET', `/Users?filter=${encodeURIComponent(f)}${extra}`))
+        .json<{ Resources: { id: string }[] }>()
+        .Resources.map((r) => r.id);
+    expect(await filter('userName eq "ada@EXAMPLE.com"')).toEqual([ada.id]);
+    expect(await filter('emails[type eq "work" and value co "ada"]')).toEqual([ada.id]);
+    expect(await filter(`${ENTERPRISE_SCHEMA}:employeeNumber eq "7"`)).toEqual([ada.id]);
+    expect(await filter('title pr or userName sw "a"', '&sortBy=userName&sortOrder=descending')).toEqual([
+      bob.id,
+      ada.id,
+    ]);
+    expect(await filter('meta.created gt "2000-01-01T00:00:00Z"', '&sortBy=title')).toEqual([bob.id, ada.id]);
+
+    const first = (await scim.call('GET', '/Users?cursor=&count=1')).json<{
+      nextCursor: string;
+      Resources: { id: string }[];
+    }>();
+    const second = (await scim.call('GET', `/Users?cursor=${encodeURIComponent(first.nextCursor)}&count=1`)).json<{
+      Resources: { id: string }[];
+    }>();
+    expect([...first.Resources, ...second.Resources].map((r) => r.id)).toEqual([ada.id, bob.id]);
+
+    const group = await scim.createGroup({
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Team',
+      members: [{ value: ada.id }],
+    });
+    const patched = await scim.call(
+      'PATCH',
+      `/Groups/${group.id}`,
+      patchBody({ op: 'add', path: 'members', value: [{ value: bob.id }] }),
+    );
+    expect(patched.json<{ members: unknown[] }>().members).toHaveLength(2);
+    expect(
+      (await scim.call('GET', `/Users/${ada.id}`)).json<{ groups: { value: string }[] }>().groups.map((g) => g.value),
+    ).toEqual([group.id]);
+    expect((await scim.call('DELETE', `/Users/${ada.id}`)).statusCode).toBe(204);
+    expect((await scim.call('GET', `/Groups/${group.id}`)).json<{ members: unknown[] }>().members).toHaveLength(1);
+    const dup = await scim.call('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'BOB@example.com' });
+    expect(dup.statusCode).toBe(409);
+  });
+});
