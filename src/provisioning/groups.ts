@@ -12,6 +12,7 @@ import { buildSearchDocument } from '../scim/resource/search-document.js';
 import { validateResource } from '../scim/resource/validate.js';
 import { GROUP_RESOURCE_TYPE as GROUP } from '../scim/schema/registry.js';
 import { inTransaction, type Database, type Transaction } from '../storage/db.js';
+import type { FilterOptions } from '../storage/filter-sql.js';
 import type { GroupStore, GroupWrite } from '../storage/group-store.js';
 import type { Member, MemberStore, MemberType } from '../storage/member-store.js';
 import type { StoredResource } from '../storage/resource-rows.js';
@@ -85,8 +86,9 @@ export class Groups {
     });
   }
 
-  async list(ctx: TenantContext, query: ListQuery): Promise<ListResult> {
-    const plan = planPage(GROUP, query);
+  /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
+  async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
+    const plan = planPage(GROUP, query, options);
     const page = await this.groups.page(this.db, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
     const members = isRequested(GROUP, 'members', query.projection)

@@ -2,7 +2,7 @@ import { decodeCursor, encodeCursor, queryFingerprint } from '../scim/cursor.js'
 import { formatFilter } from '../scim/filter/format.js';
 import type { ListQuery } from '../scim/list-query.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
-import { compileFilter } from '../storage/filter-sql.js';
+import { compileFilter, type FilterOptions } from '../storage/filter-sql.js';
 import type { PageRequest, ResourcePage } from '../storage/resource-rows.js';
 import { compileSort } from '../storage/sort-sql.js';
 import { SqlParams } from '../storage/sql-params.js';
@@ -14,9 +14,9 @@ export interface PlannedPage {
 }
 
 /** Turns a parsed list query into the page request storage runs. */
-export function planPage(type: ResourceTypeDefinition, query: ListQuery): PlannedPage {
+export function planPage(type: ResourceTypeDefinition, query: ListQuery, options: FilterOptions = {}): PlannedPage {
   const whereParams = new SqlParams();
-  const where = query.filter === undefined ? undefined : compileFilter(type, query.filter, whereParams);
+  const where = query.filter === undefined ? undefined : compileFilter(type, query.filter, whereParams, options);
   const descending = query.sortOrder === 'descending';
   // The tenant's placeholder follows the filter's; the sort's follow the tenant's.
   const orderByParams = new SqlParams(whereParams.values.length + 1);

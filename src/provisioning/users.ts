@@ -10,6 +10,7 @@ import { buildSearchDocument } from '../scim/resource/search-document.js';
 import { validateResource } from '../scim/resource/validate.js';
 import { USER_RESOURCE_TYPE as USER } from '../scim/schema/registry.js';
 import { inTransaction, type Database, type Transaction } from '../storage/db.js';
+import type { FilterOptions } from '../storage/filter-sql.js';
 import { UniqueViolation } from '../storage/errors.js';
 import type { MemberStore } from '../storage/member-store.js';
 import type { StoredResource } from '../storage/resource-rows.js';
@@ -67,8 +68,9 @@ export class Users {
     });
   }
 
-  async list(ctx: TenantContext, query: ListQuery): Promise<ListResult> {
-    const plan = planPage(USER, query);
+  /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
+  async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
+    const plan = planPage(USER, query, options);
     const page = await this.users.page(this.db, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
     const groups = await this.groupsOf(

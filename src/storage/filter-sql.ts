@@ -14,8 +14,21 @@ import type { SqlParams } from './sql-params.js';
  * keys go to their own indexed columns; the other operators are predicates on the shadow,
  * evaluated by Postgres within the tenant's rows.
  */
-export function compileFilter(type: ResourceTypeDefinition, filter: Filter, params: SqlParams): string {
-  return new FilterCompiler(type, params).compile(filter);
+export function compileFilter(
+  type: ResourceTypeDefinition,
+  filter: Filter,
+  params: SqlParams,
+  options: FilterOptions = {},
+): string {
+  return new FilterCompiler(type, params, options.unknownAsUnassigned === true).compile(filter);
+}
+
+export interface FilterOptions {
+  /**
+   * For queries across resource types (RFC 7644 §3.4.2.2): an attribute this type lacks is
+   * treated "as if there is no attribute value" instead of being an error.
+   */
+  readonly unknownAsUnassigned?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,7 +60,20 @@ class FilterCompiler {
   constructor(
     private readonly type: ResourceTypeDefinition,
     private readonly params: SqlParams,
+    private readonly unknownAsUnassigned: boolean,
   ) {}
+
+  /** Whether the path names nothing in this type, when such paths count as unassigned. */
+  private unassigned(path: AttributePath): boolean {
+    if (!this.unknownAsUnassigned) return false;
+    try {
+      resolvePath(this.type, path, 'invalidFilter');
+      return false;
+    } catch (error) {
+      if (error instanceof ScimError) return true;
+      throw error;
+    }
+  }
 
   compile(filter: Filter): string {
     switch (filter.kind) {
@@ -59,11 +85,16 @@ class FilterCompiler {
         // A missing attribute makes a comparison NULL in SQL; NOT must still treat it as false.
         return `(NOT coalesce(${this.compile(filter.filter)}, false))`;
       case 'present':
-        return this.present(filter.path);
+        return this.unassigned(filter.path) ? 'false' : this.present(filter.path);
       case 'compare':
+        // An unassigned value equals null and differs from every value, as for known attributes.
+        if (this.unassigned(filter.path)) {
+          const isNull = filter.value === null;
+          return (filter.operator === 'eq' && isNull) || (filter.operator === 'ne' && !isNull) ? 'true' : 'false';
+        }
         return this.compare(filter.path, filter.operator, filter.value);
       case 'valuePath':
-        return this.valuePath(filter.path, filter.filter);
+        return this.unassigned(filter.path) ? 'false' : this.valuePath(filter.path, filter.filter);
     }
   }
 

@@ -1,0 +1,172 @@
+import { ScimError } from '../scim/errors.js';
+import type { AttributePath, Filter } from '../scim/filter/ast.js';
+import { parseFilter } from '../scim/filter/parse.js';
+import { parseAttributeList, type ListLimits, type ListQuery } from '../scim/list-query.js';
+import { project, type Projection } from '../scim/projection.js';
+import type { JsonObject } from '../scim/resource/json.js';
+import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
+import { resolvePath } from '../scim/schema/resolve.js';
+import type { FilterOptions } from '../storage/filter-sql.js';
+import type { TenantContext } from './context.js';
+import type { ListResult } from './resources.js';
+
+export interface SearchSource {
+  readonly type: ResourceTypeDefinition;
+  list(ctx: TenantContext, query: ListQuery, options: FilterOptions): Promise<ListResult>;
+}
+
+export interface RootSearchResult {
+  readonly total: number;
+  readonly startIndex: number;
+  readonly resources: readonly JsonObject[];
+}
+
+/**
+ * Beyond this many resources into a merged result, a root search would read too much from every
+ * resource type; clients page deeper per resource type, or by cursor there.
+ */
+const MAX_MERGED_DEPTH = 10_000;
+
+const invalid = (detail: string): never => {
+  throw new ScimError(400, 'invalidValue', detail);
+};
+
+function resolves(type: ResourceTypeDefinition, path: AttributePath): boolean {
+  try {
+    resolvePath(type, path, 'invalidFilter');
+    return true;
+  } catch (error) {
+    if (error instanceof ScimError) return false;
+    throw error;
+  }
+}
+
+/** Every attribute a filter names must belong to at least one resource type searched. */
+function checkFilterPaths(types: readonly ResourceTypeDefinition[], filter: Filter): void {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      checkFilterPaths(types, filter.left);
+      checkFilterPaths(types, filter.right);
+      return;
+    case 'not':
+      checkFilterPaths(types, filter.filter);
+      return;
+    default:
+      if (!types.some((t) => resolves(t, filter.path))) {
+        const p = filter.path;
+        throw new ScimError(
+          400,
+          'invalidFilter',
+          `"${p.schema === undefined ? '' : `${p.schema}:`}${p.attribute}${p.subAttribute === undefined ? '' : `.${p.subAttribute}`}" is an attribute of no resource type.`,
+        );
+      }
+  }
+}
+
+/** `attributes` for one type: the names it has; a name no type has is an error. */
+function projectionFor(
+  type: ResourceTypeDefinition,
+  all: readonly ResourceTypeDefinition[],
+  name: string,
+  raw: unknown,
+): AttributePath[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = Array.isArray(raw)
+    ? raw
+    : typeof raw === 'string'
+      ? raw.split(',')
+      : invalid(`${name} must be a list of attribute names.`);
+  const kept: AttributePath[] = [];
+  for (const item of names) {
+    if (typeof item !== 'string' || item.trim() === '') continue;
+    const owners = all.filter((t) => {
+      try {
+        parseAttributeList(t, name, item);
+        return true;
+      } catch (error) {
+        if (error instanceof ScimError) return false;
+        throw error;
+      }
+    });
+    if (owners.length === 0) invalid(`${name}: "${item.trim()}" is an attribute of no resource type.`);
+    if (owners.includes(type)) kept.push(...(parseAttributeList(type, name, item) ?? []));
+  }
+  return kept;
+}
+
+/**
+ * POST /.search at the tenant root (RFC 7644 §3.4.3): one query over every resource type,
+ * merged in creation order. Attributes a type lacks count as unassigned for it (§3.4.2.2).
+ */
+export async function searchAll(
+  ctx: TenantContext,
+  sources: readonly SearchSource[],
+  body: Record<string, unknown>,
+  limits: ListLimits,
+): Promise<RootSearchResult> {
+  const types = sources.map((s) => s.type);
+  if (body['cursor'] !== undefined)
+    invalid('Cursor paging is offered per resource type (/Users, /Groups), not at the root.');
+  if (body['sortBy'] !== undefined)
+    invalid('sortBy is offered per resource type (/Users, /Groups); root searches come in creation order.');
+  const filterText = body['filter'];
+  if (filterText !== undefined && typeof filterText !== 'string') invalid('filter must be a string.');
+  const filter = typeof filterText === 'string' && filterText.trim() !== '' ? parseFilter(filterText) : undefined;
+  if (filter !== undefined) checkFilterPaths(types, filter);
+  const number = (name: string, fallback: number) => {
+    const value = body[name];
+    if (value === undefined) return fallback;
+    return typeof value === 'number' && Number.isSafeInteger(value) ? value : invalid(`${name} must be an integer.`);
+  };
+  const startIndex = Math.max(1, number('startIndex', 1));
+  const count = Math.min(limits.maxCount, Math.max(0, number('count', limits.defaultCount)));
+  const descending = typeof body['sortOrder'] === 'string' && body['sortOrder'].toLowerCase() === 'descending';
+  const depth = startIndex - 1 + count;
+  if (depth > MAX_MERGED_DEPTH)
+    invalid(`A root search reaches at most ${MAX_MERGED_DEPTH} resources deep; page per resource type beyond that.`);
+
+  const pages = await Promise.all(
+    sources.map(async (source) => {
+      const projection: Projection = {
+        ...optional('attributes', projectionFor(source.type, types, 'attributes', body['attributes'])),
+        ...optional(
+          'excludedAttributes',
+          projectionFor(source.type, types, 'excludedAttributes', body['excludedAttributes']),
+        ),
+      };
+      const query: ListQuery = {
+        ...(filter === undefined ? {} : { filter }),
+        sortOrder: descending ? 'descending' : 'ascending',
+        startIndex: 1,
+        count: depth,
+        projection: {},
+      };
+      const result = await source.list(ctx, query, { unknownAsUnassigned: true });
+      return { source, projection, result };
+    }),
+  );
+  const merged = pages.flatMap(({ source, projection, result }) =>
+    result.resources.map((resource) => ({
+      key: sortKey(resource),
+      resource: project(source.type, resource, projection),
+    })),
+  );
+  merged.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) * (descending ? -1 : 1));
+  return {
+    total: pages.reduce((sum, p) => sum + p.result.total, 0),
+    startIndex,
+    resources: merged.slice(startIndex - 1, startIndex - 1 + count).map((m) => m.resource),
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Creation time then id: the order each resource type's own list uses. */
+function sortKey(resource: JsonObject): string {
+  const meta = resource['meta'];
+  const created = typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? meta['created'] : undefined;
+  return `${typeof created === 'string' ? created : ''}|${typeof resource['id'] === 'string' ? resource['id'] : ''}`;
+}

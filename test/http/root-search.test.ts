@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { expectScimError, GROUP_SCHEMA, scimTenant, USER_SCHEMA, type ScimClient } from '../helpers/scim.js';
+
+let t: TestApp;
+let scim: ScimClient;
+const search = (body: Record<string, unknown>) =>
+  scim.call('POST', '/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], ...body });
+
+beforeAll(async () => {
+  t = await createTestApp();
+  scim = await scimTenant(t, 'root');
+  await scim.createUser({ userName: 'ann@example.com', displayName: 'Ann' });
+  await scim.createGroup({ displayName: 'Admins' });
+  await scim.createUser({ userName: 'ben@example.com', displayName: 'Admins fan' });
+});
+afterAll(() => t.close());
+
+interface Page {
+  totalResults: number;
+  startIndex: number;
+  itemsPerPage: number;
+  Resources: { schemas: string[]; id: string; displayName?: string; userName?: string }[];
+}
+
+describe('POST /.search at the tenant root (RFC 7644 §3.4.3)', () => {
+  it('searches users and groups together, in creation order', async () => {
+    const res = await search({ filter: 'displayName sw "Admins"' });
+    expect(res.statusCode).toBe(200);
+    const page = res.json<Page>();
+    expect(page.totalResults).toBe(2);
+    expect(page.Resources.map((r) => r.schemas[0])).toEqual([GROUP_SCHEMA, USER_SCHEMA]);
+  });
+
+  it('treats an attribute a type lacks as unassigned for it (§3.4.2.2)', async () => {
+    const users = (await search({ filter: 'userName pr' })).json<Page>();
+    expect(users.Resources.map((r) => r.userName)).toEqual(['ann@example.com', 'ben@example.com']);
+    const groups = (await search({ filter: 'not (userName pr)' })).json<Page>();
+    expect(groups.Resources.map((r) => r.displayName)).toEqual(['Admins']);
+    expectScimError(await search({ filter: 'shoeSize eq 1' }), 400, 'invalidFilter');
+  });
+
+  it('pages the merged result and projects each resource by its own schema', async () => {
+    const page = (await search({ startIndex: 2, count: 1, attributes: ['displayName'] })).json<Page>();
+    expect(page).toMatchObject({ totalResults: 3, startIndex: 2, itemsPerPage: 1 });
+    expect(page.Resources[0]).toEqual({
+      schemas: [GROUP_SCHEMA],
+      id: expect.any(String) as string,
+      displayName: 'Admins',
+    });
+    const projected = (await search({ attributes: ['userName'], filter: 'displayName eq "Ann"' })).json<Page>();
+    expect(Object.keys(projected.Resources[0] ?? {}).sort()).toEqual(['id', 'schemas', 'userName']);
+  });
+
+  it('refuses a request without the SearchRequest schema, and cursors and sortBy at the root', async () => {
+    expectScimError(await scim.call('POST', '/.search', { filter: 'userName pr' }), 400, 'invalidSyntax');
+    expectScimError(await search({ cursor: '' }), 400, 'invalidValue');
+    expectScimError(await search({ sortBy: 'meta.created' }), 400, 'invalidValue');
+  });
+});
