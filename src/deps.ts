@@ -7,6 +7,7 @@ import { checkReadiness, type Readiness } from './storage/readiness.js';
 import { TenantStore } from './storage/tenant-store.js';
 import { TokenStore } from './storage/token-store.js';
 import { ScimTokens } from './tenancy/scim-tokens.js';
+import { Bulk } from './provisioning/bulk.js';
 import { Groups } from './provisioning/groups.js';
 import { Users } from './provisioning/users.js';
 import { GroupStore } from './storage/group-store.js';
@@ -25,6 +26,7 @@ export interface Deps {
   readonly scimTokens: ScimTokens;
   readonly users: Users;
   readonly groups: Groups;
+  readonly bulk: Bulk;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
@@ -46,6 +48,8 @@ export function createDeps(options: DepsOptions): Deps {
   const db = createDatabase(databaseUrl, config.databasePoolSize);
   const tenantStore = new TenantStore(db);
   const members = new MemberStore();
+  const users = new Users(db, new UserStore(), members);
+  const groups = new Groups(db, new GroupStore(), members);
   return {
     config,
     secrets,
@@ -53,8 +57,9 @@ export function createDeps(options: DepsOptions): Deps {
     db,
     registry: defaultRegistry,
     tenants: new Tenants(tenantStore, config.publicUrl),
-    users: new Users(db, new UserStore(), members),
-    groups: new Groups(db, new GroupStore(), members),
+    users,
+    groups,
+    bulk: new Bulk(users, groups),
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
     readiness: () => checkReadiness(db, migrations),
     close: () => db.$disconnect(),

@@ -50,7 +50,7 @@ describe('discovery (RFC 7644 §4, RFC 7643 §5–7)', () => {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
       documentationUri: `${PUBLIC_URL}/docs`,
       patch: { supported: true },
-      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1_048_576 },
       filter: { supported: true, maxResults: 1000 },
       changePassword: { supported: true },
       sort: { supported: true },

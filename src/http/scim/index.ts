@@ -3,8 +3,10 @@ import type { Deps } from '../../deps.js';
 import { ScimError } from '../../scim/errors.js';
 import { acceptScimJson } from '../plugins/scim-media-type.js';
 import { authenticateScim } from './authenticate.js';
+import { bulkRoutes } from './bulk.js';
 import { discoveryRoutes } from './discovery.js';
 import { resourceRoutes } from './resources.js';
+import { rootSearchRoutes } from './search.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
 
@@ -24,6 +26,8 @@ export function scimRoutes(deps: Deps) {
       await authenticateScim(request, reply, tenantId, deps.scimTokens);
     });
     await app.register(discoveryRoutes(deps), { prefix: '/:tenantId' });
+    await app.register(bulkRoutes(deps), { prefix: '/:tenantId' });
+    await app.register(rootSearchRoutes(deps), { prefix: '/:tenantId' });
     await app.register(resourceRoutes(USER_RESOURCE_TYPE, deps.users, deps.tenants, LIST_LIMITS), {
       prefix: '/:tenantId/Users',
     });

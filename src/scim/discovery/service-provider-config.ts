@@ -1,3 +1,5 @@
+import { BULK_LIMITS } from '../bulk/request.js';
+
 export const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
 
 /** What the service implements, and nothing more: each flag turns true with the feature. */
@@ -15,7 +17,7 @@ export const LIST_LIMITS = { defaultCount: 100, maxCount: 1000 } as const;
 
 export const CAPABILITIES: Capabilities = {
   patch: true,
-  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+  bulk: { supported: true, ...BULK_LIMITS },
   filter: { supported: true, maxResults: LIST_LIMITS.maxCount },
   // Clients may replace the write-only password with PUT or PATCH (RFC 7643 §5 changePassword).
   changePassword: true,
