@@ -4,14 +4,30 @@ import { ScimError, type ScimErrorBody } from '../scim/errors.js';
 import { etagOf } from '../scim/resource/representation.js';
 import type { TenantContext } from './context.js';
 import type { ResourceResult } from './resources.js';
+import type { Projection } from '../scim/projection.js';
+
+/** Bulk responses carry no resource bodies, so nothing computed (members, groups) is loaded. */
+const ID_ONLY: Projection = { attributes: [{ attribute: 'id' }] };
 
 export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
 
 /** The writes of one resource type that bulk operations call; the Users and Groups use cases. */
 export interface ResourceWriter {
-  create(ctx: TenantContext, body: unknown): Promise<ResourceResult>;
-  replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult>;
-  patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult>;
+  create(ctx: TenantContext, body: unknown, projection: Projection): Promise<ResourceResult>;
+  replace(
+    ctx: TenantContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection,
+  ): Promise<ResourceResult>;
+  patch(
+    ctx: TenantContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection,
+  ): Promise<ResourceResult>;
   delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void>;
 }
 
@@ -82,19 +98,19 @@ export class Bulk {
     try {
       switch (operation.method) {
         case 'POST': {
-          const created = await service.create(ctx, operation.data);
+          const created = await service.create(ctx, operation.data, ID_ONLY);
           const id = created.resource['id'];
           if (typeof id !== 'string') throw new Error('The create use case returned a resource without an id.');
           return { result: success(ctx, operation, id, '201', created.version), createdId: id };
         }
         case 'PUT': {
           const id = resourceId(operation.endpoint, operation.id);
-          const replaced = await service.replace(ctx, id, operation.data, operation.version);
+          const replaced = await service.replace(ctx, id, operation.data, operation.version, ID_ONLY);
           return { result: success(ctx, operation, id, '200', replaced.version) };
         }
         case 'PATCH': {
           const id = resourceId(operation.endpoint, operation.id);
-          const patched = await service.patch(ctx, id, operation.data, operation.version);
+          const patched = await service.patch(ctx, id, operation.data, operation.version, ID_ONLY);
           return { result: success(ctx, operation, id, '200', patched.version) };
         }
         case 'DELETE': {

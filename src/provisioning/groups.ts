@@ -33,7 +33,7 @@ export class Groups {
     private readonly members: MemberStore,
   ) {}
 
-  async create(ctx: TenantContext, body: unknown): Promise<ResourceResult> {
+  async create(ctx: TenantContext, body: unknown, projection: Projection = {}): Promise<ResourceResult> {
     const { write, members } = this.prepare(body, undefined);
     const id = randomUUID();
     const stored = await inTransaction(this.db, async (tx) => {
@@ -41,7 +41,7 @@ export class Groups {
       await this.addMembers(tx, ctx.tenantId, id, members);
       return group;
     });
-    return this.result(ctx, stored, {}, this.db);
+    return this.result(ctx, stored, projection, this.db);
   }
 
   async get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult> {
@@ -51,7 +51,13 @@ export class Groups {
   }
 
   /** PUT (RFC 7644 §3.5.1): the body's members replace the current ones. */
-  async replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult> {
+  async replace(
+    ctx: TenantContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection = {},
+  ): Promise<ResourceResult> {
     const stored = await inTransaction(this.db, async (tx) => {
       const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
       const { write, members } = this.prepare(body, current.document);
@@ -60,11 +66,17 @@ export class Groups {
       await this.addMembers(tx, ctx.tenantId, id, members);
       return updated;
     });
-    return this.result(ctx, stored, {}, this.db);
+    return this.result(ctx, stored, projection, this.db);
   }
 
   /** PATCH (RFC 7644 §3.5.2): member operations touch only the members they name. */
-  async patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult> {
+  async patch(
+    ctx: TenantContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection = {},
+  ): Promise<ResourceResult> {
     const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(body));
     const stored = await inTransaction(this.db, async (tx) => {
       const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
@@ -76,7 +88,7 @@ export class Groups {
       for (const change of memberChanges) await this.applyMemberChange(tx, ctx.tenantId, id, change);
       return documentOperations.length > 0 ? updated : await this.groups.touch(tx, ctx.tenantId, id);
     });
-    return this.result(ctx, stored, {}, this.db);
+    return this.result(ctx, stored, projection, this.db);
   }
 
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {

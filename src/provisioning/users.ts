@@ -31,7 +31,8 @@ export class Users {
     private readonly members: MemberStore,
   ) {}
 
-  async create(ctx: TenantContext, body: unknown): Promise<ResourceResult> {
+  /** A new user belongs to no group yet, so the projection has nothing to spare it. */
+  async create(ctx: TenantContext, body: unknown, _projection: Projection = {}): Promise<ResourceResult> {
     const write = await this.prepare(body, undefined);
     const stored = await this.uniquely(write.userName, () =>
       inTransaction(this.db, (tx) => this.users.insert(tx, ctx.tenantId, randomUUID(), write)),
@@ -46,14 +47,26 @@ export class Users {
   }
 
   /** PUT (RFC 7644 §3.5.1): the body replaces every writable attribute. */
-  async replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult> {
-    return this.modify(ctx, id, ifMatch, async (stored) => this.prepare(body, stored.document));
+  async replace(
+    ctx: TenantContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection = {},
+  ): Promise<ResourceResult> {
+    return this.modify(ctx, id, ifMatch, projection, async (stored) => this.prepare(body, stored.document));
   }
 
   /** PATCH (RFC 7644 §3.5.2): all operations apply, or none. */
-  async patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult> {
+  async patch(
+    ctx: TenantContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection = {},
+  ): Promise<ResourceResult> {
     const operations = parsePatchRequest(body);
-    return this.modify(ctx, id, ifMatch, async (stored) => {
+    return this.modify(ctx, id, ifMatch, projection, async (stored) => {
       const { document } = applyPatch(USER, stored.document, operations);
       return this.prepare(document, stored.document);
     });
@@ -90,6 +103,7 @@ export class Users {
     ctx: TenantContext,
     id: string,
     ifMatch: string | undefined,
+    projection: Projection,
     change: (stored: StoredResource) => Promise<UserWrite>,
   ): Promise<ResourceResult> {
     const stored = await inTransaction(this.db, async (tx) => {
@@ -100,7 +114,7 @@ export class Users {
       const write = await change(current);
       return this.uniquely(write.userName, () => this.users.update(tx, ctx.tenantId, id, write));
     });
-    return this.result(ctx, stored, await this.groupsOf(ctx, [stored.id], {}, this.db));
+    return this.result(ctx, stored, await this.groupsOf(ctx, [stored.id], projection, this.db));
   }
 
   /** A write without a password keeps the stored hash; the document never holds one. */

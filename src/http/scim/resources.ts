@@ -14,10 +14,23 @@ import type { Tenants } from '../../tenancy/tenants.js';
 
 /** The use cases of one resource type, as the routes call them. */
 export interface ResourceService {
-  create(ctx: TenantContext, body: unknown): Promise<ResourceResult>;
+  // The projection lets a use case skip computing what the response will not show.
+  create(ctx: TenantContext, body: unknown, projection: Projection): Promise<ResourceResult>;
   get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult>;
-  replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult>;
-  patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ResourceResult>;
+  replace(
+    ctx: TenantContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection,
+  ): Promise<ResourceResult>;
+  patch(
+    ctx: TenantContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection,
+  ): Promise<ResourceResult>;
   delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void>;
   list(ctx: TenantContext, query: ListQuery): Promise<ListResult>;
 }
@@ -81,7 +94,7 @@ export function resourceRoutes(
 
     app.post<{ Params: { tenantId: string }; Querystring: Query }>('/', async (request, reply) => {
       const projection = projectionOf(request);
-      const result = await service.create(context(request), request.body);
+      const result = await service.create(context(request), request.body, projection);
       const location = (result.resource['meta'] as JsonObject | undefined)?.['location'];
       if (typeof location === 'string') void reply.header('Location', location);
       return sendResource(reply, result, projection, 201);
@@ -127,6 +140,7 @@ export function resourceRoutes(
         checkedId(request.params.id),
         request.body,
         header(request, 'if-match'),
+        projection,
       );
       return sendResource(reply, result, projection);
     });
@@ -138,6 +152,7 @@ export function resourceRoutes(
         checkedId(request.params.id),
         request.body,
         header(request, 'if-match'),
+        projection,
       );
       return sendResource(reply, result, projection);
     });
