@@ -5,6 +5,7 @@ import { etagOf } from '../scim/resource/representation.js';
 import type { TenantContext } from './context.js';
 import type { ResourceResult } from './resources.js';
 import type { Projection } from '../scim/projection.js';
+import { isUuid } from '../scim/resource/ids.js';
 
 /** Bulk responses carry no resource bodies, so nothing computed (members, groups) is loaded. */
 const ID_ONLY: Projection = { attributes: [{ attribute: 'id' }] };
@@ -50,7 +51,6 @@ export interface BulkResponse {
 }
 
 // Ids are UUIDs; anything else names no resource (and must not reach a uuid cast in storage/).
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The /Bulk use case (RFC 7644 §3.7). Each operation calls one use case, so each is its own
@@ -215,8 +215,7 @@ class Schedule {
 }
 
 function resourceId(endpoint: BulkEndpoint, id: string): string {
-  if (!UUID.test(id))
-    throw new ScimError(404, undefined, `${endpoint === 'Users' ? 'User' : 'Group'} ${id} not found.`);
+  if (!isUuid(id)) throw new ScimError(404, undefined, `${endpoint === 'Users' ? 'User' : 'Group'} ${id} not found.`);
   return id.toLowerCase();
 }
 
@@ -239,7 +238,7 @@ function success(
 /** §3.7.3: every operation but a failed POST has a location; the response is the §3.12 Error. */
 function failure(ctx: TenantContext, operation: BulkOperation, error: ScimError): BulkOperationResult {
   // A path still holding "bulkId:…" names no resource, so it has no location either.
-  const id = operation.method === 'POST' || !UUID.test(operation.id) ? undefined : operation.id.toLowerCase();
+  const id = operation.method === 'POST' || !isUuid(operation.id) ? undefined : operation.id.toLowerCase();
   return {
     method: operation.method,
     ...(operation.bulkId === undefined ? {} : { bulkId: operation.bulkId }),

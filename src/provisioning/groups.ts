@@ -21,6 +21,7 @@ import { planPage } from './list.js';
 import { memberReferences, splitGroupPatch, type MemberChange, type MemberReference } from './member-changes.js';
 import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';
+import { isUuid } from '../scim/resource/ids.js';
 
 const notFound = (id: string) => new ScimError(404, undefined, `Group ${id} not found.`);
 const MEMBERS = GROUP.schema.attributes.find((a) => a.name === 'members');
@@ -95,12 +96,13 @@ export class Groups {
     await inTransaction(this.db, async (tx) => {
       await this.locked(tx, ctx.tenantId, id, ifMatch);
       await this.groups.delete(tx, ctx.tenantId, id);
+      await this.members.removeEverywhere(tx, ctx.tenantId, id);
     });
   }
 
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
-    const plan = planPage(GROUP, query, options);
+    const plan = planPage(GROUP, query, { ...options, tenantId: ctx.tenantId });
     const page = await this.groups.page(this.db, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
     const members = isRequested(GROUP, 'members', query.projection)
@@ -263,7 +265,8 @@ function valueEqualities(filter: Filter): string[] | undefined {
     filter.path.attribute.toLowerCase() === 'value' &&
     typeof filter.value === 'string'
   ) {
-    return [filter.value.toLowerCase()];
+    // A value that is no UUID names no member (and must not reach the uuid[] cast).
+    return isUuid(filter.value) ? [filter.value.toLowerCase()] : [];
   }
   if (filter.kind === 'or') {
     const left = valueEqualities(filter.left);

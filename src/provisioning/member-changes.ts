@@ -2,6 +2,7 @@ import { ScimError } from '../scim/errors.js';
 import type { Filter } from '../scim/filter/ast.js';
 import type { PatchOperation } from '../scim/patch/request.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../scim/resource/json.js';
+import { isUuid } from '../scim/resource/ids.js';
 
 /** A member as a client names it: the id, and optionally the kind it claims it is. */
 export interface MemberReference {
@@ -25,8 +26,6 @@ export interface SplitPatch {
   readonly documentOperations: readonly PatchOperation[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function isMembers(name: string): boolean {
   return name.toLowerCase() === 'members';
 }
@@ -40,7 +39,7 @@ export function memberReferences(value: JsonValue | undefined, where: string): M
       throw new ScimError(400, 'invalidValue', `${where}[${index}] must be an object with a "value".`);
     const entries = new Map(Object.entries(item).map(([k, v]) => [k.toLowerCase(), v]));
     const id = entries.get('value');
-    if (typeof id !== 'string' || !UUID.test(id)) {
+    if (typeof id !== 'string' || !isUuid(id)) {
       throw new ScimError(
         400,
         'invalidValue',

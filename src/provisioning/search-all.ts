@@ -140,7 +140,8 @@ export async function searchAll(
         sortOrder: descending ? 'descending' : 'ascending',
         startIndex: 1,
         count: depth,
-        projection: {},
+        // Lets each type skip what the response leaves out (members, groups).
+        projection,
       };
       const result = await source.list(ctx, query, { unknownAsUnassigned: true });
       return { source, projection, result };

@@ -78,12 +78,13 @@ export class Users {
       if (stored === undefined) throw notFound(id);
       checkIfMatch(ifMatch, stored.version);
       await this.users.delete(tx, ctx.tenantId, id);
+      await this.members.removeEverywhere(tx, ctx.tenantId, id);
     });
   }
 
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
-    const plan = planPage(USER, query, options);
+    const plan = planPage(USER, query, { ...options, tenantId: ctx.tenantId });
     const page = await this.users.page(this.db, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
     const groups = await this.groupsOf(

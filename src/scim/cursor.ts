@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ScimError } from './errors.js';
+import { isUuid } from './resource/ids.js';
 
 /** Where a page ended in creation order: the keyset the next page starts after. */
 export interface CursorPosition {
   readonly createdAt: string;
   readonly id: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Binds a cursor to the query it was issued for, so a cursor replayed with another filter or
@@ -18,8 +17,8 @@ export function queryFingerprint(parts: readonly string[]): string {
 }
 
 /**
- * RFC 9865 cursors are opaque to clients. Ours is the keyset of the last resource returned,
- * so paging is stable while resources are added or removed, and a cursor never expires.
+ * RFC 9865 cursors are opaque to clients. Ours is the keyset of the last resource returned, so
+ * a cursor never expires and every resource that exists throughout an export is returned once.
  */
 export function encodeCursor(position: CursorPosition, fingerprint: string): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id, fingerprint])).toString('base64url');
@@ -34,7 +33,7 @@ export function decodeCursor(cursor: string, fingerprint: string): CursorPositio
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
   const [createdAt, id, issuedFor] = parsed as unknown[];
-  if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || typeof id !== 'string' || !UUID.test(id))
+  if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || typeof id !== 'string' || !isUuid(id))
     throw invalid();
   if (issuedFor !== fingerprint) {
     throw new ScimError(

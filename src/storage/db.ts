@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { TransactionConflict, translateError } from './errors.js';
 
 export type Database = PrismaClient;
 /** The client handed to code running inside a transaction. */
@@ -10,10 +11,22 @@ export function createDatabase(url: string, poolSize: number): Database {
   return new PrismaClient({ adapter });
 }
 
+const ATTEMPTS = 3;
+
 /**
  * The only place a transaction opens (STYLE.md): use cases pass the work to run inside it, and
- * everything it writes, its events included, commits or rolls back together.
+ * everything it writes, its events included, commits or rolls back together. A transaction
+ * that loses a deadlock or serialization race (40P01, 40001) rolled back whole and is run
+ * again, so the work must only touch the database and values it computes itself.
  */
-export function inTransaction<T>(db: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
-  return db.$transaction(work);
+export async function inTransaction<T>(db: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      // A write may wait on row locks (a busy group) and replace large member lists.
+      return await db.$transaction(work, { maxWait: 10_000, timeout: 60_000 });
+    } catch (error) {
+      if (attempt < ATTEMPTS && translateError(error) instanceof TransactionConflict) continue;
+      throw error;
+    }
+  }
 }

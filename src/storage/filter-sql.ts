@@ -6,6 +6,7 @@ import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { resolvePath, resolveSubAttribute, type ResolvedPath } from '../scim/schema/resolve.js';
 import type { AttributeDefinition } from '../scim/schema/types.js';
 import type { SqlParams } from './sql-params.js';
+import { isUuid } from '../scim/resource/ids.js';
 
 /**
  * Compiles a parsed SCIM filter (RFC 7644 §3.4.2.2) into a parameterized SQL condition over a
@@ -20,7 +21,7 @@ export function compileFilter(
   params: SqlParams,
   options: FilterOptions = {},
 ): string {
-  return new FilterCompiler(type, params, options.unknownAsUnassigned === true).compile(filter);
+  return new FilterCompiler(type, params, options.unknownAsUnassigned === true, options.tenantId).compile(filter);
 }
 
 export interface FilterOptions {
@@ -29,14 +30,20 @@ export interface FilterOptions {
    * treated "as if there is no attribute value" instead of being an error.
    */
   readonly unknownAsUnassigned?: boolean;
+  /** The tenant, when known, lets membership subqueries run once instead of once per row. */
+  readonly tenantId?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ORDERING: ReadonlySet<CompareOperator> = new Set(['gt', 'ge', 'lt', 'le']);
 /** An attribute kept in its own column rather than in the shadow document. */
 interface Column {
   readonly sql: string;
-  readonly kind: 'text' | 'uuid' | 'time' | 'bool';
+  readonly kind: 'text' | 'uuid' | 'time';
+  /**
+   * The column is compared through lower(): the value is folded by the same lower(), never by
+   * JavaScript, whose case mapping differs (final sigma, dotted I) from the unique index's.
+   */
+  readonly folded?: true;
 }
 
 const SUBSTRING: ReadonlySet<CompareOperator> = new Set(['co', 'sw', 'ew']);
@@ -61,6 +68,7 @@ class FilterCompiler {
     private readonly type: ResourceTypeDefinition,
     private readonly params: SqlParams,
     private readonly unknownAsUnassigned: boolean,
+    private readonly tenantId: string | undefined,
   ) {}
 
   /** Whether the path names nothing in this type, when such paths count as unassigned. */
@@ -128,9 +136,10 @@ class FilterCompiler {
       );
     }
     if (resolved.extension) return undefined;
-    if (this.type.id === 'User' && name === 'userName') return { sql: 'lower(r.user_name)', kind: 'text' };
-    if (this.type.id === 'User' && name === 'active') return { sql: 'r.active', kind: 'bool' };
-    if (this.type.id === 'Group' && name === 'displayName') return { sql: 'lower(r.display_name)', kind: 'text' };
+    if (this.type.id === 'User' && name === 'userName')
+      return { sql: 'lower(r.user_name)', kind: 'text', folded: true };
+    if (this.type.id === 'Group' && name === 'displayName')
+      return { sql: 'lower(r.display_name)', kind: 'text', folded: true };
     return undefined;
   }
 
@@ -261,11 +270,8 @@ class FilterCompiler {
     if (column.kind === 'uuid') {
       if (operator !== 'eq' && operator !== 'ne') return invalid(`${describePath(path)} supports only eq and ne.`);
       // An id that is not a UUID names no resource: no row matches eq, every row matches ne.
-      if (typeof normalized !== 'string' || !UUID.test(normalized)) return operator === 'eq' ? 'false' : 'true';
+      if (typeof normalized !== 'string' || !isUuid(normalized)) return operator === 'eq' ? 'false' : 'true';
       return `(${column.sql} ${operator === 'eq' ? '=' : '<>'} ${this.params.add(normalized, 'uuid')})`;
-    }
-    if (column.kind === 'bool') {
-      return `(${column.sql} ${operator === 'eq' ? '=' : 'IS DISTINCT FROM'} ${this.params.add(normalized, 'boolean')})`;
     }
     if (column.kind === 'time') {
       if (SUBSTRING.has(operator)) return invalid(`${describePath(path)} is a dateTime: use eq, ne, gt, ge, lt or le.`);
@@ -273,10 +279,12 @@ class FilterCompiler {
         operator === 'eq' ? '=' : operator === 'ne' ? '<>' : SQL_ORDER[operator as 'gt' | 'ge' | 'lt' | 'le'];
       return `(${column.sql} ${sqlOp} ${this.params.add(normalized, 'timestamptz')})`;
     }
+    const text = column.folded === true && typeof value === 'string' ? value : normalized;
+    const bind = (v: JsonValue) => (column.folded === true ? `lower(${this.params.add(v)})` : this.params.add(v));
     if (SUBSTRING.has(operator)) {
-      return `(${column.sql} LIKE ${this.params.add(likePattern(operator, typeof normalized === 'string' ? normalized : JSON.stringify(normalized)))})`;
+      return `(${column.sql} LIKE ${bind(likePattern(operator, typeof text === 'string' ? text : JSON.stringify(text)))})`;
     }
-    const bound = this.params.add(normalized);
+    const bound = bind(text);
     if (operator === 'eq') return `(${column.sql} = ${bound})`;
     if (operator === 'ne') return `(${column.sql} IS DISTINCT FROM ${bound})`;
     return `(${column.sql} COLLATE "C" ${SQL_ORDER[operator as 'gt' | 'ge' | 'lt' | 'le']} ${bound} COLLATE "C")`;
@@ -295,13 +303,21 @@ class FilterCompiler {
         `${describePath(path)}: filter memberships with "${resolved.attribute.name}.value eq <id>" or "ne".`,
       );
     }
-    if (!UUID.test(value)) return operator === 'eq' ? 'false' : 'true';
+    if (!isUuid(value)) return operator === 'eq' ? 'false' : 'true';
     const id = this.params.add(value, 'uuid');
-    const exists =
-      this.type.id === 'Group'
-        ? `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id AND m.member_id = ${id})`
-        : `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND m.group_id = ${id})`;
-    return operator === 'eq' ? `(${exists})` : `(NOT ${exists})`;
+    if (this.type.id === 'Group') {
+      const exists = `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id AND m.member_id = ${id})`;
+      return operator === 'eq' ? `(${exists})` : `(NOT ${exists})`;
+    }
+    // User.groups holds indirect memberships too (RFC 7643 §4.1.2): everyone reachable from the
+    // group through nested groups. Computed once, not per row, when the tenant is known.
+    const tenant = this.tenantId === undefined ? 'r.tenant_id' : this.params.add(this.tenantId);
+    const reachable = `r.id IN (WITH RECURSIVE down(id) AS (
+        SELECT m.member_id FROM scim_group_members m WHERE m.tenant_id = ${tenant} AND m.group_id = ${id}
+        UNION
+        SELECT m.member_id FROM scim_group_members m JOIN down d ON m.group_id = d.id WHERE m.tenant_id = ${tenant}
+      ) SELECT id FROM down)`;
+    return operator === 'eq' ? `(${reachable})` : `(NOT (${reachable}))`;
   }
 
   /** Checks a comparison value against the attribute's type and folds it as the shadow does. */

@@ -72,20 +72,14 @@ export class GroupStore {
     return toStoredResource(firstRow(rows));
   }
 
-  /** Deletes the group, its own memberships (cascade) and its membership in other groups. */
+  /** Deletes the group and, by cascade, its own member rows. Its memberships elsewhere: MemberStore. */
   async delete(q: Transaction, tenantId: string, id: string): Promise<boolean> {
     const deleted = await q.$executeRawUnsafe(
       `DELETE FROM scim_groups WHERE tenant_id = $1 AND id = $2::uuid`,
       tenantId,
       id,
     );
-    if (deleted === 0) return false;
-    await q.$executeRawUnsafe(
-      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2::uuid`,
-      tenantId,
-      id,
-    );
-    return true;
+    return deleted > 0;
   }
 
   page(q: Transaction, tenantId: string, request: PageRequest): Promise<ResourcePage> {

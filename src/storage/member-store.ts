@@ -25,14 +25,36 @@ export class MemberStore {
   /** Which of the ids name a user or a group of the tenant, and which kind each is. */
   async kinds(q: Transaction, tenantId: string, ids: readonly string[]): Promise<Map<string, MemberType>> {
     if (ids.length === 0) return new Map();
-    const rows = await q.$queryRawUnsafe<{ id: string; type: MemberType }[]>(
-      `SELECT id, 'User' AS type FROM scim_users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL
-       UNION ALL
-       SELECT id, 'Group' AS type FROM scim_groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+    // FOR KEY SHARE holds the members until the membership rows commit: a concurrent DELETE of
+    // one of them waits, then removes the new membership too, instead of leaving it dangling.
+    // (Postgres allows no locking clause on a UNION, hence two statements.)
+    const users = await q.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT id FROM scim_users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL FOR KEY SHARE`,
       tenantId,
       ids,
     );
-    return new Map(rows.map((r) => [r.id, r.type]));
+    const groups = await q.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT id FROM scim_groups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR KEY SHARE`,
+      tenantId,
+      ids,
+    );
+    return new Map([...users.map((r) => [r.id, 'User'] as const), ...groups.map((r) => [r.id, 'Group'] as const)]);
+  }
+
+  /**
+   * Removes a deleted user's or group's memberships everywhere, and gives every group that lost
+   * it a new version, so a cached copy of those groups (ETag) is no longer taken as current.
+   */
+  async removeEverywhere(q: Transaction, tenantId: string, memberId: string): Promise<void> {
+    await q.$executeRawUnsafe(
+      `WITH removed AS (
+         DELETE FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2::uuid RETURNING group_id
+       )
+       UPDATE scim_groups SET version = version + 1, updated_at = now()
+        WHERE tenant_id = $1 AND id IN (SELECT group_id FROM removed)`,
+      tenantId,
+      memberId,
+    );
   }
 
   /** Adds members; ones already there are left as they are. Returns the ids actually added. */

@@ -1,3 +1,4 @@
+import { ScimError } from '../scim/errors.js';
 import type { AttributePath } from '../scim/filter/ast.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { resolvePath } from '../scim/schema/resolve.js';
@@ -22,14 +23,21 @@ export function compileSort(
   const sub = resolved.subAttribute?.name;
   let expression: string;
   if (resolved.schema === undefined) {
-    expression =
-      name === 'id'
-        ? 'r.id'
-        : name === 'externalId'
-          ? 'r.external_id COLLATE "C"'
-          : sub === 'lastModified'
-            ? 'r.updated_at'
-            : 'r.created_at';
+    const columns: Readonly<Record<string, string>> = {
+      id: 'r.id',
+      externalId: 'r.external_id COLLATE "C"',
+      'meta.created': 'r.created_at',
+      'meta.lastModified': 'r.updated_at',
+    };
+    const column = columns[sub === undefined ? name : `${name}.${sub}`];
+    if (column === undefined) {
+      throw new ScimError(
+        400,
+        'invalidValue',
+        `sortBy: ${name}${sub === undefined ? '' : `.${sub}`} is not sortable; use meta.created or meta.lastModified.`,
+      );
+    }
+    expression = column;
   } else {
     const keys = resolved.extension ? [resolved.schema.id.toLowerCase(), name.toLowerCase()] : [name.toLowerCase()];
     if (sub !== undefined) keys.push(sub.toLowerCase());

@@ -82,20 +82,14 @@ export class UserStore {
     }
   }
 
-  /** Deletes the user and its memberships; false when there was no such user. */
+  /** Deletes the user row; false when there was no such user. Memberships: MemberStore. */
   async delete(q: Transaction, tenantId: string, id: string): Promise<boolean> {
     const deleted = await q.$executeRawUnsafe(
       `DELETE FROM scim_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL`,
       tenantId,
       id,
     );
-    if (deleted === 0) return false;
-    await q.$executeRawUnsafe(
-      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2::uuid`,
-      tenantId,
-      id,
-    );
-    return true;
+    return deleted > 0;
   }
 
   async page(q: Transaction, tenantId: string, request: PageRequest): Promise<ResourcePage> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TokenRecord, TokenStore } from '../storage/token-store.js';
 import type { TenantStore } from '../storage/tenant-store.js';
 import { TenantNotFoundError } from './errors.js';
+import { isUuid } from '../scim/resource/ids.js';
 
 export const SCOPES = ['scim:read', 'scim:write'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -43,7 +44,6 @@ export interface ScimTokensOptions {
 }
 
 const MAX_CACHED = 10_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class ScimTokens {
   private readonly cache = new Map<string, { active: boolean; until: number }>();
@@ -94,7 +94,7 @@ export class ScimTokens {
    * path costs no query, and the cache bound keeps a flood of distinct tokens from growing it.
    */
   async isActive(tenantId: string, tokenId: string): Promise<boolean> {
-    if (!UUID.test(tokenId)) return false;
+    if (!isUuid(tokenId)) return false;
     const now = this.now();
     const k = key(tenantId, tokenId);
     const cached = this.cache.get(k);

@@ -198,7 +198,7 @@ describe('cursor paging (RFC 9865)', () => {
     return res.json<CursorPage>();
   };
 
-  it('walks every resource once in creation order, even while resources are added', async () => {
+  it('walks every resource once in creation order, and reaches one added behind the cursor', async () => {
     const first = await page('cursor=&count=3');
     expect(first.startIndex).toBeUndefined();
     expect(first.itemsPerPage).toBe(3);

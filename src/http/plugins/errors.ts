@@ -1,7 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, ScimError, type ScimType } from '../../scim/errors.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
+import { postgresCode } from '../../storage/errors.js';
 import { TenantExistsError, TenantNotFoundError } from '../../tenancy/errors.js';
+
+// SQLSTATEs of input PostgreSQL refuses as text: 22P05 untranslatable character, 22021 invalid
+// byte sequence, 22P02 invalid text representation.
+const UNSTORABLE_INPUT = new Set(['22P05', '22021', '22P02']);
 
 export const SCIM_PREFIX = '/scim/v2';
 
@@ -48,6 +53,16 @@ function render(error: unknown, request: FastifyRequest): Rendered {
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message, headers: error.headers };
   if (error instanceof TenantNotFoundError) return { status: 404, message: error.message };
   if (error instanceof TenantExistsError) return { status: 409, message: error.message, scimType: 'uniqueness' };
+  // Text Postgres cannot store or cast (NUL, invalid encoding, malformed literal) is the
+  // client's: validation refuses it first; this catches any path that reaches the database.
+  const sqlState = postgresCode(error);
+  if (sqlState !== undefined && UNSTORABLE_INPUT.has(sqlState)) {
+    return {
+      status: 400,
+      message: 'A value in the request cannot be stored as text (NUL or invalid characters).',
+      scimType: 'invalidValue',
+    };
+  }
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation !== undefined) {
     return { status: 400, message: fastifyError.message ?? 'Invalid request', scimType: 'invalidValue' };

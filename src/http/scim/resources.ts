@@ -11,6 +11,7 @@ import type { TenantContext } from '../../provisioning/context.js';
 import { matchesIfNoneMatch } from '../../provisioning/preconditions.js';
 import type { ListResult, ResourceResult } from '../../provisioning/resources.js';
 import type { Tenants } from '../../tenancy/tenants.js';
+import { isUuid } from '../../scim/resource/ids.js';
 
 /** The use cases of one resource type, as the routes call them. */
 export interface ResourceService {
@@ -36,7 +37,6 @@ export interface ResourceService {
 }
 
 export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Params = { tenantId: string; id: string };
 type Query = Record<string, string | undefined>;
@@ -88,7 +88,7 @@ export function resourceRoutes(
       });
     const checkedId = (id: string) => {
       // Ids are UUIDs; anything else names no resource (and must not reach a uuid cast).
-      if (!UUID.test(id)) throw new ScimError(404, undefined, `${type.name} ${id} not found.`);
+      if (!isUuid(id)) throw new ScimError(404, undefined, `${type.name} ${id} not found.`);
       return id.toLowerCase();
     };
 

@@ -1,4 +1,5 @@
 import type { AttributePath, CompareOperator } from './ast.js';
+import { isStorableText } from '../resource/storable-text.js';
 
 /**
  * Tokens of the SCIM filter language (RFC 7644 §3.4.2.2, Figure 1), shared by PATCH paths (§3.5.2).
@@ -138,6 +139,8 @@ function readString(text: string, start: number, fail: Fail): Token {
       i += 1;
     }
   }
+  if (!isStorableText(value))
+    fail(start, 'the string holds a NUL or an unpaired surrogate, which no attribute value can contain');
   return { kind: 'string', text: text.slice(start, i + 1), offset: start, value };
 }
 

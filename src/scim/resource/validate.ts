@@ -4,6 +4,7 @@ import type { ResourceTypeDefinition } from '../schema/registry.js';
 import type { AttributeDefinition } from '../schema/types.js';
 import { normalizeDateTime } from './date-time.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isStorableText } from './storable-text.js';
 
 /**
  * Checks a resource a client sent (POST, PUT, or the result of a PATCH) against its resource type
@@ -229,7 +230,10 @@ function validateSingle(
   switch (definition.type) {
     case 'string':
     case 'reference':
-      return typeof value === 'string' ? canonicalize(definition, value, path) : mismatch('a string');
+      if (typeof value !== 'string') return mismatch('a string');
+      if (!isStorableText(value))
+        return invalid(`"${path}" contains a NUL or an unpaired surrogate, which cannot be stored.`);
+      return canonicalize(definition, value, path);
     case 'binary':
       return typeof value === 'string' && BASE64.test(value)
         ? value

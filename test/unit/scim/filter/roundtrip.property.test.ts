@@ -10,6 +10,7 @@ import type {
 } from '../../../../src/scim/filter/ast.js';
 import { formatFilter, formatPatchPath } from '../../../../src/scim/filter/format.js';
 import { parseFilter, parsePatchPath } from '../../../../src/scim/filter/parse.js';
+import { isStorableText } from '../../../../src/scim/resource/storable-text.js';
 
 const SCHEMAS = [
   'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
@@ -45,35 +46,39 @@ const bracketedPath: fc.Arbitrary<AttributePath> = fc
 
 const operator = fc.constantFrom<CompareOperator>('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le');
 
-const value: fc.Arbitrary<CompareValue> = fc.oneof(
-  fc.string(),
-  fc.string({ unit: 'binary' }),
-  fc
-    .array(
-      fc.constantFrom(
-        '"',
-        '\\',
-        '/',
-        '\b',
-        '\f',
-        '\n',
-        '\r',
-        '\t',
-        '\u0000',
-        '\u001f',
-        '\u2028',
-        '\ud83d',
-        'é',
-        ' ',
-        'a',
-      ),
-    )
-    .map((chars) => chars.join('')),
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.boolean(),
-  fc.constant(null),
-);
+// Values a client can actually store: NUL and unpaired surrogates are refused by the lexer
+// (see the invalid fixtures), so they are no part of the round trip.
+const value: fc.Arbitrary<CompareValue> = fc
+  .oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc
+      .array(
+        fc.constantFrom(
+          '"',
+          '\\',
+          '/',
+          '\b',
+          '\f',
+          '\n',
+          '\r',
+          '\t',
+          '\u0000',
+          '\u001f',
+          '\u2028',
+          '\ud83d',
+          'é',
+          ' ',
+          'a',
+        ),
+      )
+      .map((chars) => chars.join('')),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+  )
+  .filter((v) => typeof v !== 'string' || isStorableText(v));
 
 /** Filters up to depth 4 over `path`; `bracket` adds valuePath nodes (never nested, per valFilter). */
 function filters(path: fc.Arbitrary<AttributePath>, bracket?: fc.Arbitrary<Filter>): fc.Arbitrary<Filter> {
