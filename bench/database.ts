@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrate } from '../src/storage/migrate.js';
+
+/** The Postgres server the bench runs on: its own variable, the tests' one, or the local server. */
+export function serverUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env['BENCH_DATABASE_URL'] ?? env['TEST_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+}
+
+export interface BenchDatabase {
+  readonly name: string;
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+async function onServer(server: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, migrated database on the server; drop() is safe to call more than once. */
+export async function createBenchDatabase(server: string): Promise<BenchDatabase> {
+  // The name is ours (hex only), so it can be spliced into DDL, which takes no parameters.
+  const name = `scim_bench_${randomBytes(5).toString('hex')}`;
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  await onServer(server, `CREATE DATABASE ${name}`);
+  let dropped = false;
+  const database: BenchDatabase = {
+    name,
+    url: url.toString(),
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await onServer(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+  try {
+    await migrate(database.url);
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  return database;
+}

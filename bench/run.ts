@@ -1,0 +1,205 @@
+/**
+ * `npm run bench`: the service and a raw baseline, each in its own process on a fresh Postgres
+ * database seeded with 100k users, under the same load; prints throughput, latency and their
+ * ratio per operation. A report, not a test: it exits 0 whether or not the targets are met.
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createBenchDatabase, serverUrl, type BenchDatabase } from './database.js';
+import { measure, type LoadOptions, type Measurement } from './load.js';
+import { passes, table, type Row } from './report.js';
+import { SCENARIOS, type RunData, type Scenario } from './scenarios.js';
+import { GROUP_MEMBER_COUNT, seed, seedShapeDiffers, TENANT_ID, USER_COUNT, type UserRange } from './seed.js';
+import { freePort, HOST, killAll, startServer, type ServerProcess } from './servers.js';
+import { stageBreakdown } from './stages.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const POOL_SIZE = 20;
+
+function positive(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+// BENCH_ONLY=Groups runs only the operations whose name contains it.
+const only = process.env['BENCH_ONLY'];
+const scenarios = SCENARIOS.filter((scenario) => only === undefined || scenario.name.includes(only));
+
+const load: LoadOptions = {
+  connections: positive('BENCH_CONNECTIONS', 20),
+  warmupSeconds: positive('BENCH_WARMUP_SECONDS', 2),
+  seconds: positive('BENCH_SECONDS', 8),
+};
+
+// Users outside the group, split so that every add of either server makes a new member.
+const pool = USER_COUNT - GROUP_MEMBER_COUNT;
+const OURS_MEMBERS: UserRange = { first: GROUP_MEMBER_COUNT + 1, last: GROUP_MEMBER_COUNT + pool * 0.45 };
+const BASELINE_MEMBERS: UserRange = { first: OURS_MEMBERS.last + 1, last: GROUP_MEMBER_COUNT + pool * 0.9 };
+const STAGE_MEMBERS: UserRange = { first: BASELINE_MEMBERS.last + 1, last: USER_COUNT };
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const ms = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+interface Side {
+  readonly name: string;
+  readonly data: RunData;
+  /** Starts this side's server on the database; the token is what its requests carry. */
+  start(database: BenchDatabase): Promise<{ server: ServerProcess; token: string }>;
+}
+
+const ADMIN_TOKEN = `adm_${randomBytes(16).toString('hex')}`;
+const JWT_SECRET = randomBytes(32).toString('hex');
+
+/** The environment main.ts reads, as a deployment would set it. */
+function serviceEnv(database: BenchDatabase, port: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST,
+    PORT: String(port),
+    PUBLIC_URL: `http://${HOST}:${port}`,
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    ADMIN_TOKEN,
+    JWT_SECRET,
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/** A SCIM token for the seeded tenant, issued the only way tokens are: by the admin API. */
+async function issueToken(origin: string): Promise<string> {
+  const response = await fetch(`${origin}/admin/v1/tenants/${TENANT_ID}/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ description: 'npm run bench' }),
+  });
+  const body = (await response.json()) as { token?: unknown };
+  if (response.status !== 201 || typeof body.token !== 'string') {
+    throw new Error(`issuing a SCIM token failed: ${response.status} ${JSON.stringify(body)}`);
+  }
+  return body.token;
+}
+
+let scimToken: string | undefined;
+
+const OURS: Side = {
+  name: 'ours',
+  data: { newMembers: OURS_MEMBERS },
+  async start(database) {
+    const port = await freePort();
+    const server = await startServer('service', ['dist/main.js'], serviceEnv(database, port), ROOT, port, '/readyz');
+    // Issued once: the token row and JWT secret outlive each restart.
+    scimToken ??= await issueToken(server.origin);
+    return { server, token: scimToken };
+  },
+};
+
+const BASELINE: Side = {
+  name: 'baseline',
+  data: { newMembers: BASELINE_MEMBERS },
+  async start(database) {
+    const port = await freePort();
+    const args = ['--import', 'tsx', 'bench/baseline-server.ts'];
+    const server = await startServer('baseline', args, serviceEnv(database, port), ROOT, port, '/readyz');
+    // The baseline checks no token; it gets the same header so both parse the same requests.
+    return { server, token: 'unchecked' };
+  },
+};
+
+/** One operation against one side, on a freshly started server that is stopped afterwards. */
+async function measureOne(side: Side, scenario: Scenario, database: BenchDatabase): Promise<Measurement> {
+  const { server, token } = await side.start(database);
+  try {
+    const started = performance.now();
+    const result = await measure(server.origin, token, scenario.requests(side.data), load);
+    const latency = `p50 ${result.p50} ms, p99 ${result.p99} ms`;
+    log(
+      `  ${scenario.name.padEnd(30)} ${side.name.padEnd(8)} ${result.rps.toFixed(0).padStart(6)} req/s  ${latency}  (${ms(started)})`,
+    );
+    if (result.firstFailure !== undefined) {
+      log(`    first non-2xx: ${result.firstFailure}`);
+      // An unexpected error's cause is in the service's log, never in the response.
+      const logged = server
+        .output()
+        .split('\n')
+        .find((line) => line.includes('"level":50'));
+      if (logged !== undefined) log(`    first error logged: ${logged.slice(0, 600)}`);
+    }
+    const range = side.data.newMembers;
+    if (scenario.name.startsWith('PATCH /Groups') && result.sent > range.last - range.first + 1) {
+      log(`    warning: ${result.sent} adds for ${range.last - range.first + 1} new members; later adds repeated`);
+    }
+    return result;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const server = serverUrl();
+  log(
+    `$ npm run bench   (connections ${load.connections}, ${load.warmupSeconds} s warm-up + ${load.seconds} s per operation,`,
+  );
+  log(
+    `  pool ${POOL_SIZE} on both sides, ${availableParallelism()} CPUs, node ${process.version}, one server at a time)`,
+  );
+  const started = performance.now();
+  const database = await createBenchDatabase(server);
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    log('\ninterrupted: stopping the server and dropping the bench database');
+    killAll();
+    void database.drop().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    log(`database ${database.name} on ${new URL(server).host}: created and migrated (${ms(started)})`);
+    await seed(database.url);
+    log(`seeded tenant "${TENANT_ID}": ${USER_COUNT} users, a group of ${GROUP_MEMBER_COUNT} members (${ms(started)})`);
+    const differs = await seedShapeDiffers(database.url);
+    if (differs !== undefined) log(`warning: seeded users differ from what the service stores:\n${differs}`);
+
+    // Ours then the baseline, operation by operation, so a noisy neighbour on the machine hits
+    // both sides of a ratio alike; ours adds to the group first, while it has 10k members.
+    const rows: Row[] = [];
+    for (const scenario of scenarios) {
+      const ours = await measureOne(OURS, scenario, database);
+      const baseline = await measureOne(BASELINE, scenario, database);
+      rows.push({ operation: scenario.name, target: scenario.target, ours, baseline });
+    }
+
+    log('');
+    log(table(rows));
+    const failed = rows.filter((row) => !passes(row));
+    log(
+      failed.length === 0
+        ? '\nall operations meet their targets'
+        : `\n${failed.length} of ${rows.length} operations FAIL their targets: ${failed.map((r) => r.operation).join('; ')}`,
+    );
+    for (const row of rows) {
+      if (row.ours.failures > 0 || row.baseline.failures > 0) {
+        log(`  ${row.operation}: ${row.ours.failures} failed requests (ours), ${row.baseline.failures} (baseline)`);
+      }
+    }
+
+    log('\nwhere the time goes (one request at a time, in this process, mean of repeated runs):');
+    if (scimToken !== undefined) {
+      log(
+        await stageBreakdown(database.url, serviceEnv(database, 0), scimToken, scenarios, {
+          newMembers: STAGE_MEMBERS,
+        }),
+      );
+    }
+    log(`\ntotal ${ms(started)}`);
+  } finally {
+    killAll();
+    await database.drop();
+  }
+}
+
+await main();
