@@ -18,6 +18,7 @@ export async function pageOf(
   extra: string,
   tenantId: string,
   request: PageRequest,
+  extraColumns = '',
 ): Promise<ResourcePage> {
   const base = [...request.whereParams, tenantId];
   const where = `r.tenant_id = $${base.length} ${extra}${request.where === undefined ? '' : ` AND ${request.where}`}`;
@@ -40,7 +41,7 @@ export async function pageOf(
     }
     params.push(request.limit + 1);
     const rows = await q.$queryRawUnsafe<ResourceRow[]>(
-      `SELECT r.id, r.document, r.version, r.created_at, r.updated_at FROM ${table} r
+      `SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns} FROM ${table} r
         WHERE ${where}${keyset} ORDER BY ${request.orderBy} LIMIT $${params.length}`,
       ...params,
     );
@@ -53,7 +54,7 @@ export async function pageOf(
 
   params.push(request.limit, request.offset);
   const rows = await q.$queryRawUnsafe<(ResourceRow & { total: bigint })[]>(
-    `SELECT r.id, r.document, r.version, r.created_at, r.updated_at, count(*) OVER () AS total
+    `SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns}, count(*) OVER () AS total
        FROM ${table} r WHERE ${where}
       ORDER BY ${request.orderBy}
       LIMIT $${params.length - 1} OFFSET $${params.length}`,

@@ -7,6 +7,11 @@ export interface StoredResource {
   readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /**
+   * Users only: whether the user is a direct member of any group, read in the same statement,
+   * so the (recursive) groups query runs only for users that have groups.
+   */
+  readonly inGroups?: boolean;
 }
 
 /** The raw row shape of the resource queries (bigint and timestamptz as the driver returns them). */
@@ -16,6 +21,7 @@ export interface ResourceRow {
   version: bigint | number;
   created_at: Date;
   updated_at: Date;
+  in_groups?: boolean;
 }
 
 export function toStoredResource(row: ResourceRow): StoredResource {
@@ -25,6 +31,7 @@ export function toStoredResource(row: ResourceRow): StoredResource {
     version: Number(row.version),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.in_groups === undefined ? {} : { inGroups: row.in_groups }),
   };
 }
 

@@ -21,7 +21,9 @@ export interface UserWrite {
   readonly passwordHash: string | undefined;
 }
 
-const RETURNING = 'id, document, version, created_at, updated_at';
+const IN_GROUPS = (alias: string) =>
+  `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = ${alias}.tenant_id AND m.member_id = ${alias}.id) AS in_groups`;
+const RETURNING = `id, document, version, created_at, updated_at, ${IN_GROUPS('scim_users')}`;
 
 /** Users of one tenant. Every statement is scoped by tenant_id and served by a tenant-led index. */
 export class UserStore {
@@ -93,6 +95,6 @@ export class UserStore {
   }
 
   async page(q: Transaction, tenantId: string, request: PageRequest): Promise<ResourcePage> {
-    return pageOf(q, 'scim_users', 'AND r.deleted_at IS NULL', tenantId, request);
+    return pageOf(q, 'scim_users', 'AND r.deleted_at IS NULL', tenantId, request, `, ${IN_GROUPS('r')}`);
   }
 }

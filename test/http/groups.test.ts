@@ -85,7 +85,7 @@ describe('Groups (RFC 7643 §4.2, RFC 7644 §3)', () => {
     const group = await scim.createGroup({ displayName: 'Patchers', members: [{ value: u1 }] });
     const add = await scim.call(
       'PATCH',
-      `/Groups/${group.id}`,
+      `/Groups/${group.id}?attributes=displayName,members`,
       patchBody({ op: 'add', path: 'members', value: [{ value: u2 }, { value: u3 }] }),
     );
     expect(add.statusCode).toBe(200);
@@ -94,34 +94,42 @@ describe('Groups (RFC 7643 §4.2, RFC 7644 §3)', () => {
 
     const remove = await scim.call(
       'PATCH',
-      `/Groups/${group.id}`,
+      `/Groups/${group.id}?attributes=displayName,members`,
       patchBody({ op: 'remove', path: `members[value eq "${u2}"]` }),
     );
     expect(memberIds(remove.json())).toEqual([u1, u3].sort());
 
     expectScimError(
-      await scim.call('PATCH', `/Groups/${group.id}`, patchBody({ op: 'remove', path: `members[value eq "${u2}"]` })),
+      await scim.call(
+        'PATCH',
+        `/Groups/${group.id}?attributes=displayName,members`,
+        patchBody({ op: 'remove', path: `members[value eq "${u2}"]` }),
+      ),
       400,
       'noTarget',
     );
 
     const replace = await scim.call(
       'PATCH',
-      `/Groups/${group.id}`,
+      `/Groups/${group.id}?attributes=displayName,members`,
       patchBody({ op: 'replace', path: 'members', value: [{ value: u2 }] }),
     );
     expect(memberIds(replace.json())).toEqual([u2]);
 
     const rename = await scim.call(
       'PATCH',
-      `/Groups/${group.id}`,
+      `/Groups/${group.id}?attributes=displayName,members`,
       patchBody({ op: 'replace', value: { displayName: 'Renamed', members: [{ value: u1 }] } }),
     );
     expect(rename.json()).toMatchObject({ displayName: 'Renamed' });
     expect(memberIds(rename.json())).toEqual([u1]);
 
+    // Without attributes, RFC 7644 §3.5.2 lets the answer be 204: no member list is sent.
     const clear = await scim.call('PATCH', `/Groups/${group.id}`, patchBody({ op: 'remove', path: 'members' }));
-    expect(clear.json<{ members?: unknown }>().members).toBeUndefined();
+    expect(clear.statusCode).toBe(204);
+    expect(clear.body).toBe('');
+    expect(clear.headers['etag']).toBe('W/"6"');
+    expect((await scim.call('GET', `/Groups/${group.id}`)).json<{ members?: unknown }>().members).toBeUndefined();
   });
 
   it('a failing operation undoes the member changes before it', async () => {

@@ -31,9 +31,12 @@ export function scimRoutes(deps: Deps) {
     await app.register(resourceRoutes(USER_RESOURCE_TYPE, deps.users, deps.tenants, LIST_LIMITS), {
       prefix: '/:tenantId/Users',
     });
-    await app.register(resourceRoutes(GROUP_RESOURCE_TYPE, deps.groups, deps.tenants, LIST_LIMITS), {
-      prefix: '/:tenantId/Groups',
-    });
+    await app.register(
+      resourceRoutes(GROUP_RESOURCE_TYPE, deps.groups, deps.tenants, LIST_LIMITS, { patchWithoutContent: true }),
+      {
+        prefix: '/:tenantId/Groups',
+      },
+    );
     // Fastify runs this context's onRequest hook before its not-found handler too.
     app.setNotFoundHandler(async (request) => {
       throw new ScimError(404, undefined, `No SCIM endpoint at ${request.method} ${request.url.split('?')[0] ?? ''}.`);

@@ -46,6 +46,17 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+export interface ResourceRouteOptions {
+  /**
+   * Answer PATCH with 204 No Content unless the client names attributes (RFC 7644 §3.5.2
+   * allows it): a membership change to a large group then never sends the whole member list.
+   */
+  readonly patchWithoutContent?: boolean;
+}
+
+/** The projection of a response nobody reads: nothing computed is loaded for it. */
+const ID_ONLY: Projection = { attributes: [{ attribute: 'id' }] };
+
 /**
  * The RFC 7644 §3 endpoints of one resource type under /scim/v2/{tenantId}: create, read,
  * list and search, replace, modify, delete. Every response carrying resources is projected by
@@ -56,6 +67,7 @@ export function resourceRoutes(
   service: ResourceService,
   tenants: Tenants,
   limits: ListLimits,
+  options: ResourceRouteOptions = {},
 ) {
   return async (app: FastifyInstance) => {
     const context = (request: FastifyRequest<{ Params: { tenantId: string } }>): TenantContext => ({
@@ -147,13 +159,19 @@ export function resourceRoutes(
 
     app.patch<{ Params: Params; Querystring: Query }>('/:id', async (request, reply) => {
       const projection = projectionOf(request);
+      // RFC 7644 §3.5.2: 200 with the resource is required when attributes are named.
+      const silent =
+        options.patchWithoutContent === true &&
+        request.query.attributes === undefined &&
+        request.query.excludedAttributes === undefined;
       const result = await service.patch(
         context(request),
         checkedId(request.params.id),
         request.body,
         header(request, 'if-match'),
-        projection,
+        silent ? ID_ONLY : projection,
       );
+      if (silent) return reply.code(204).header('ETag', etagOf(result.version)).send();
       return sendResource(reply, result, projection);
     });
 
