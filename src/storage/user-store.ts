@@ -21,8 +21,10 @@ export interface UserWrite {
   readonly passwordHash: string | undefined;
 }
 
+// A scalar subquery with LIMIT, not EXISTS: Postgres may turn an EXISTS into a hashed subplan
+// that reads every membership of the tenant to answer for one user.
 const IN_GROUPS = (alias: string) =>
-  `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = ${alias}.tenant_id AND m.member_id = ${alias}.id) AS in_groups`;
+  `coalesce((SELECT true FROM scim_group_members m WHERE m.tenant_id = ${alias}.tenant_id AND m.member_id = ${alias}.id LIMIT 1), false) AS in_groups`;
 const RETURNING = `id, document, version, created_at, updated_at, ${IN_GROUPS('scim_users')}`;
 
 /** Users of one tenant. Every statement is scoped by tenant_id and served by a tenant-led index. */
