@@ -71,7 +71,7 @@ describe('resource SQL on the embedded PGlite database', () => {
     });
     const patched = await scim.call(
       'PATCH',
-      `/Groups/${group.id}`,
+      `/Groups/${group.id}?attributes=members`,
       patchBody({ op: 'add', path: 'members', value: [{ value: bob.id }] }),
     );
     expect(patched.json<{ members: unknown[] }>().members).toHaveLength(2);
