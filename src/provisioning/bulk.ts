@@ -3,34 +3,14 @@ import type { BulkEndpoint, BulkMethod, BulkOperation, BulkRequest } from '../sc
 import { ScimError, type ScimErrorBody } from '../scim/errors.js';
 import { etagOf } from '../scim/resource/representation.js';
 import type { TenantContext } from './context.js';
-import type { ResourceResult } from './resources.js';
-import type { Projection } from '../scim/projection.js';
+import type { ResourceService } from './resources.js';
+import { ID_ONLY } from '../scim/projection.js';
 import { isUuid } from '../scim/resource/ids.js';
-
-/** Bulk responses carry no resource bodies, so nothing computed (members, groups) is loaded. */
-const ID_ONLY: Projection = { attributes: [{ attribute: 'id' }] };
 
 export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
 
 /** The writes of one resource type that bulk operations call; the Users and Groups use cases. */
-export interface ResourceWriter {
-  create(ctx: TenantContext, body: unknown, projection: Projection): Promise<ResourceResult>;
-  replace(
-    ctx: TenantContext,
-    id: string,
-    body: unknown,
-    ifMatch: string | undefined,
-    projection: Projection,
-  ): Promise<ResourceResult>;
-  patch(
-    ctx: TenantContext,
-    id: string,
-    body: unknown,
-    ifMatch: string | undefined,
-    projection: Projection,
-  ): Promise<ResourceResult>;
-  delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void>;
-}
+export type ResourceWriter = Pick<ResourceService, 'create' | 'replace' | 'patch' | 'delete'>;
 
 /** One entry of BulkResponse.Operations (RFC 7644 §3.7, §3.7.3). */
 export interface BulkOperationResult {

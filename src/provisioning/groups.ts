@@ -17,7 +17,7 @@ import type { GroupStore, GroupWrite } from '../storage/group-store.js';
 import type { Member, MemberStore, MemberType } from '../storage/member-store.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { TenantContext } from './context.js';
-import { planPage } from './list.js';
+import { planPage } from '../storage/page-plan.js';
 import { memberReferences, splitGroupPatch, type MemberChange, type MemberReference } from './member-changes.js';
 import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';

@@ -16,7 +16,7 @@ import type { MemberStore } from '../storage/member-store.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { UserStore, UserWrite } from '../storage/user-store.js';
 import type { TenantContext } from './context.js';
-import { planPage } from './list.js';
+import { planPage } from '../storage/page-plan.js';
 import { hashPassword } from './password.js';
 import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';

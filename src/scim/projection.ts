@@ -12,6 +12,12 @@ export interface Projection {
   readonly excludedAttributes?: readonly AttributePath[];
 }
 
+/**
+ * The projection of a response nobody reads (Bulk, PATCH answered 204): nothing the service
+ * computes (Group members, User groups) is loaded for it.
+ */
+export const ID_ONLY: Projection = { attributes: [{ attribute: 'id' }] };
+
 /** Which parts of one attribute a request asked for: the whole of it, or some sub-attributes. */
 type Selection = 'all' | Set<string>;
 

@@ -3,40 +3,16 @@ import { ScimError } from '../../scim/errors.js';
 import { LIST_RESPONSE_SCHEMA } from '../../scim/list-response.js';
 import { parseAttributeList, parseListQuery, type ListLimits, type ListQuery } from '../../scim/list-query.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
-import { project, type Projection } from '../../scim/projection.js';
+import { ID_ONLY, project, type Projection } from '../../scim/projection.js';
 import type { JsonObject } from '../../scim/resource/json.js';
 import { etagOf } from '../../scim/resource/representation.js';
 import type { ResourceTypeDefinition } from '../../scim/schema/registry.js';
 import type { TenantContext } from '../../provisioning/context.js';
 import { matchesIfNoneMatch } from '../../provisioning/preconditions.js';
-import type { ListResult, ResourceResult } from '../../provisioning/resources.js';
+import type { ListResult, ResourceResult, ResourceService } from '../../provisioning/resources.js';
 import type { Tenants } from '../../tenancy/tenants.js';
 import { isUuid } from '../../scim/resource/ids.js';
-
-/** The use cases of one resource type, as the routes call them. */
-export interface ResourceService {
-  // The projection lets a use case skip computing what the response will not show.
-  create(ctx: TenantContext, body: unknown, projection: Projection): Promise<ResourceResult>;
-  get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult>;
-  replace(
-    ctx: TenantContext,
-    id: string,
-    body: unknown,
-    ifMatch: string | undefined,
-    projection: Projection,
-  ): Promise<ResourceResult>;
-  patch(
-    ctx: TenantContext,
-    id: string,
-    body: unknown,
-    ifMatch: string | undefined,
-    projection: Projection,
-  ): Promise<ResourceResult>;
-  delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void>;
-  list(ctx: TenantContext, query: ListQuery): Promise<ListResult>;
-}
-
-export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+import { searchRequestBody } from '../../scim/search-request.js';
 
 type Params = { tenantId: string; id: string };
 type Query = Record<string, string | undefined>;
@@ -53,9 +29,6 @@ export interface ResourceRouteOptions {
    */
   readonly patchWithoutContent?: boolean;
 }
-
-/** The projection of a response nobody reads: nothing computed is loaded for it. */
-const ID_ONLY: Projection = { attributes: [{ attribute: 'id' }] };
 
 /**
  * The RFC 7644 §3 endpoints of one resource type under /scim/v2/{tenantId}: create, read,
@@ -119,18 +92,7 @@ export function resourceRoutes(
 
     // RFC 7644 §3.4.3: the same query in a POST body, keeping filters out of URLs and logs.
     app.post<{ Params: { tenantId: string } }>('/.search', async (request, reply) => {
-      const body = request.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new ScimError(400, 'invalidSyntax', 'A search request body must be a JSON object.');
-      }
-      const raw = body as Record<string, unknown>;
-      const schemas = raw['schemas'];
-      if (
-        !Array.isArray(schemas) ||
-        !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SEARCH_REQUEST_SCHEMA.toLowerCase())
-      ) {
-        throw new ScimError(400, 'invalidSyntax', `schemas must be ["${SEARCH_REQUEST_SCHEMA}"].`);
-      }
+      const raw = searchRequestBody(request.body);
       const query = parseListQuery(type, raw, limits);
       return sendList(reply, await service.list(context(request), query), query);
     });

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
-import { ScimError } from '../../scim/errors.js';
 import { LIST_RESPONSE_SCHEMA } from '../../scim/list-response.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { searchAll } from '../../provisioning/search-all.js';
-import { SEARCH_REQUEST_SCHEMA } from './resources.js';
+import { searchRequestBody } from '../../scim/search-request.js';
 
 /** POST {base}/.search: one query across Users and Groups (RFC 7644 §3.4.3). */
 export function rootSearchRoutes(deps: Deps) {
@@ -16,18 +15,7 @@ export function rootSearchRoutes(deps: Deps) {
   ];
   return async (app: FastifyInstance) => {
     app.post<{ Params: { tenantId: string } }>('/.search', async (request, reply) => {
-      const body = request.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new ScimError(400, 'invalidSyntax', 'A search request body must be a JSON object.');
-      }
-      const raw = body as Record<string, unknown>;
-      const schemas = raw['schemas'];
-      if (
-        !Array.isArray(schemas) ||
-        !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SEARCH_REQUEST_SCHEMA.toLowerCase())
-      ) {
-        throw new ScimError(400, 'invalidSyntax', `schemas must be ["${SEARCH_REQUEST_SCHEMA}"].`);
-      }
+      const raw = searchRequestBody(request.body);
       const ctx = { tenantId: request.params.tenantId, baseUrl: deps.tenants.scimBaseUrl(request.params.tenantId) };
       const result = await searchAll(ctx, sources, raw, LIST_LIMITS);
       return reply.type(SCIM_MEDIA_TYPE).send({

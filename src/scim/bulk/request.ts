@@ -1,5 +1,6 @@
 import { ScimError } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../resource/json.js';
+import { caseInsensitiveMembers } from '../message-members.js';
 
 export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 
@@ -62,7 +63,7 @@ const PATH = /^\/(Users|Groups)(?:\/([^/?#]+))?$/;
  */
 export function parseBulkRequest(body: unknown, limits: BulkLimits = BULK_LIMITS): BulkRequest {
   if (!isJsonObject(body)) throw syntax('a bulk request body must be a JSON object.');
-  const members = caseInsensitive(body, 'the bulk request');
+  const members = caseInsensitiveMembers(body, 'the bulk request');
   const schemas = members.get('schemas');
   if (
     !Array.isArray(schemas) ||
@@ -97,7 +98,7 @@ export function parseBulkRequest(body: unknown, limits: BulkLimits = BULK_LIMITS
 function parseOperation(input: JsonValue, index: number): BulkOperation {
   const where = `Operations[${index}]`;
   if (!isJsonObject(input)) throw syntax(`${where}: an operation must be a JSON object.`);
-  const members = caseInsensitive(input, where);
+  const members = caseInsensitiveMembers(input, where);
   const rawMethod = members.get('method');
   const method = typeof rawMethod === 'string' ? rawMethod.toUpperCase() : undefined;
   if (method === undefined || !isMethod(method)) {
@@ -162,17 +163,6 @@ function optionalString(members: Map<string, JsonValue>, name: string, where: st
 
 function isMethod(method: string): method is BulkMethod {
   return METHODS.has(method);
-}
-
-/** Message attribute names are case-insensitive (RFC 7643 §2.1); two spellings of one are ambiguous. */
-function caseInsensitive(object: JsonObject, where: string): Map<string, JsonValue> {
-  const members = new Map<string, JsonValue>();
-  for (const [key, value] of Object.entries(object)) {
-    const name = key.toLowerCase();
-    if (members.has(name)) throw syntax(`${where} has "${key}" more than once (names are case-insensitive).`);
-    members.set(name, value);
-  }
-  return members;
 }
 
 function syntax(detail: string): ScimError {

@@ -1,7 +1,8 @@
 import { ScimError } from '../errors.js';
 import type { PatchPath } from '../filter/ast.js';
 import { parsePatchPath, type PatchPathOptions } from '../filter/parse.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../resource/json.js';
+import { isJsonObject, type JsonValue } from '../resource/json.js';
+import { caseInsensitiveMembers } from '../message-members.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -31,7 +32,7 @@ const OPS: ReadonlySet<string> = new Set<PatchOperation['op']>(['add', 'remove',
  */
 export function parsePatchRequest(body: unknown, options: PatchPathOptions = {}): PatchOperation[] {
   if (!isJsonObject(body)) throw syntax('a PATCH request body must be a JSON object.');
-  const members = caseInsensitive(body, 'the PATCH request');
+  const members = caseInsensitiveMembers(body, 'the PATCH request');
   const schemas = members.get('schemas');
   if (
     !Array.isArray(schemas) ||
@@ -52,7 +53,7 @@ export function parsePatchRequest(body: unknown, options: PatchPathOptions = {})
 
 function parseOperation(input: JsonValue, where: string, options: PatchPathOptions): PatchOperation {
   if (!isJsonObject(input)) throw syntax(`${where}: an operation must be a JSON object.`);
-  const members = caseInsensitive(input, where);
+  const members = caseInsensitiveMembers(input, where);
   const op = members.get('op');
   if (typeof op !== 'string' || !isOp(op)) {
     // §3.5.2: "exactly one 'op' member, whose value ... MAY be one of 'add', 'remove', or 'replace'".
@@ -84,20 +85,6 @@ function parseOperation(input: JsonValue, where: string, options: PatchPathOptio
 
 function isOp(op: string): op is PatchOperation['op'] {
   return OPS.has(op);
-}
-
-/**
- * Members by lower-case name: SCIM attribute names, the message attributes included, are case
- * insensitive (RFC 7643 §2.1). Two spellings of one name are ambiguous and rejected.
- */
-function caseInsensitive(object: JsonObject, where: string): Map<string, JsonValue> {
-  const members = new Map<string, JsonValue>();
-  for (const [key, value] of Object.entries(object)) {
-    const name = key.toLowerCase();
-    if (members.has(name)) throw syntax(`${where} has "${key}" more than once (names are case-insensitive).`);
-    members.set(name, value);
-  }
-  return members;
 }
 
 function withPrefix<T>(where: string, run: () => T): T {

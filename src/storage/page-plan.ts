@@ -2,10 +2,10 @@ import { decodeCursor, encodeCursor, queryFingerprint } from '../scim/cursor.js'
 import { formatFilter } from '../scim/filter/format.js';
 import type { ListQuery } from '../scim/list-query.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
-import { compileFilter, type FilterOptions } from '../storage/filter-sql.js';
-import type { PageRequest, ResourcePage } from '../storage/resource-rows.js';
-import { compileSort } from '../storage/sort-sql.js';
-import { SqlParams } from '../storage/sql-params.js';
+import { compileFilter, type FilterOptions } from './filter-sql.js';
+import type { PageRequest, ResourcePage } from './resource-rows.js';
+import { compileSort } from './sort-sql.js';
+import { SqlParams } from './sql-params.js';
 
 export interface PlannedPage {
   readonly request: PageRequest;
@@ -13,7 +13,10 @@ export interface PlannedPage {
   nextCursor(page: ResourcePage): string | undefined;
 }
 
-/** Turns a parsed list query into the page request storage runs. */
+/**
+ * Turns a parsed list query into the page request the stores run: the filter and sort compiled
+ * to SQL, the placeholders numbered, and for cursor paging the keyset and the next cursor.
+ */
 export function planPage(type: ResourceTypeDefinition, query: ListQuery, options: FilterOptions = {}): PlannedPage {
   const whereParams = new SqlParams();
   const where = query.filter === undefined ? undefined : compileFilter(type, query.filter, whereParams, options);
