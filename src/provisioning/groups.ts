@@ -80,14 +80,21 @@ export class Groups {
   ): Promise<ResourceResult> {
     const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(body));
     const stored = await inTransaction(this.db, async (tx) => {
-      const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
-      let updated = current;
+      let updated: StoredResource;
       if (documentOperations.length > 0) {
+        const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
         const { document } = applyPatch(GROUP, current.document, documentOperations);
         updated = await this.groups.update(tx, ctx.tenantId, id, this.prepare(document, current.document).write);
+      } else {
+        // Membership only, the common case: one UPDATE takes the row lock and makes the new
+        // version; If-Match is checked against the version it replaced.
+        const touched = await this.groups.touch(tx, ctx.tenantId, id);
+        if (touched === undefined) throw notFound(id);
+        checkIfMatch(ifMatch, touched.version - 1);
+        updated = touched;
       }
       for (const change of memberChanges) await this.applyMemberChange(tx, ctx.tenantId, id, change);
-      return documentOperations.length > 0 ? updated : await this.groups.touch(tx, ctx.tenantId, id);
+      return updated;
     });
     return this.result(ctx, stored, projection, this.db);
   }

@@ -62,14 +62,18 @@ export class GroupStore {
     return toStoredResource(firstRow(rows));
   }
 
-  /** A membership change alone still makes a new version of the group (meta.version, ETag). */
-  async touch(q: Transaction, tenantId: string, id: string): Promise<StoredResource> {
+  /**
+   * A membership change alone still makes a new version of the group (meta.version, ETag).
+   * The UPDATE also takes the row lock; undefined when there is no such group.
+   */
+  async touch(q: Transaction, tenantId: string, id: string): Promise<StoredResource | undefined> {
     const rows = await q.$queryRawUnsafe<ResourceRow[]>(
       `UPDATE scim_groups SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2::uuid RETURNING ${RETURNING}`,
       tenantId,
       id,
     );
-    return toStoredResource(firstRow(rows));
+    const row = rows[0];
+    return row === undefined ? undefined : toStoredResource(row);
   }
 
   /** Deletes the group and, by cascade, its own member rows. Its memberships elsewhere: MemberStore. */

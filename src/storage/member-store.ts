@@ -27,18 +27,18 @@ export class MemberStore {
     if (ids.length === 0) return new Map();
     // FOR KEY SHARE holds the members until the membership rows commit: a concurrent DELETE of
     // one of them waits, then removes the new membership too, instead of leaving it dangling.
-    // (Postgres allows no locking clause on a UNION, hence two statements.)
-    const users = await q.$queryRawUnsafe<{ id: string }[]>(
-      `SELECT id FROM scim_users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL FOR KEY SHARE`,
+    // (Postgres allows no locking clause on a UNION itself, hence the two CTEs.)
+    const rows = await q.$queryRawUnsafe<{ id: string; type: MemberType }[]>(
+      `WITH users AS (
+         SELECT id FROM scim_users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL FOR KEY SHARE
+       ), groups AS (
+         SELECT id FROM scim_groups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR KEY SHARE
+       )
+       SELECT id, 'User' AS type FROM users UNION ALL SELECT id, 'Group' AS type FROM groups`,
       tenantId,
       ids,
     );
-    const groups = await q.$queryRawUnsafe<{ id: string }[]>(
-      `SELECT id FROM scim_groups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR KEY SHARE`,
-      tenantId,
-      ids,
-    );
-    return new Map([...users.map((r) => [r.id, 'User'] as const), ...groups.map((r) => [r.id, 'Group'] as const)]);
+    return new Map(rows.map((r) => [r.id, r.type]));
   }
 
   /**

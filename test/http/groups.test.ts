@@ -132,6 +132,20 @@ describe('Groups (RFC 7643 §4.2, RFC 7644 §3)', () => {
     expect((await scim.call('GET', `/Groups/${group.id}`)).json<{ members?: unknown }>().members).toBeUndefined();
   });
 
+  it('checks If-Match on a membership-only PATCH and changes nothing when stale (RFC 7644 §3.14)', async () => {
+    const user = await scim.createUser({ userName: 'ifmatch@groups.test' });
+    const group = await scim.createGroup({ displayName: 'Guarded' });
+    const add = patchBody({ op: 'add', path: 'members', value: [{ value: user.id }] });
+    expectScimError(await scim.call('PATCH', `/Groups/${group.id}`, add, { 'if-match': 'W/"9"' }), 412);
+    const unchanged = await scim.call('GET', `/Groups/${group.id}`);
+    expect(unchanged.headers['etag']).toBe('W/"1"');
+    expect(unchanged.json<{ members?: unknown }>().members).toBeUndefined();
+    const ok = await scim.call('PATCH', `/Groups/${group.id}`, add, { 'if-match': 'W/"1"' });
+    expect(ok.statusCode).toBe(204);
+    expect(ok.headers['etag']).toBe('W/"2"');
+    expectScimError(await scim.call('PATCH', '/Groups/00000000-0000-4000-8000-000000000000', add), 404);
+  });
+
   it('a failing operation undoes the member changes before it', async () => {
     const user = await scim.createUser({ userName: 'atomic@groups.test' });
     const group = await scim.createGroup({ displayName: 'Atomic' });
