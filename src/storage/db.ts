@@ -1,13 +1,18 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { TransactionConflict, translateError } from './errors.js';
+import { statementName } from './prepared-sql.js';
 
 export type Database = PrismaClient;
 /** The client handed to code running inside a transaction. */
 export type Transaction = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
 export function createDatabase(url: string, poolSize: number): Database {
-  const adapter = new PrismaPg({ connectionString: url, max: poolSize });
+  // StatementNameGenerator is typed to return a string; undefined leaves a statement unnamed.
+  const adapter = new PrismaPg(
+    { connectionString: url, max: poolSize },
+    { statementNameGenerator: (query) => statementName(query.sql) as string },
+  );
   return new PrismaClient({ adapter });
 }
 

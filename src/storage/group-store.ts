@@ -7,6 +7,7 @@ import {
   type ResourceRow,
   type StoredResource,
 } from './resource-rows.js';
+import { preparedSql } from './prepared-sql.js';
 import { firstRow, pageOf } from './resource-page.js';
 
 export interface GroupWrite {
@@ -37,7 +38,9 @@ export class GroupStore {
 
   async find(q: Transaction, tenantId: string, id: string, lock = false): Promise<StoredResource | undefined> {
     const rows = await q.$queryRawUnsafe<ResourceRow[]>(
-      `SELECT ${RETURNING} FROM scim_groups WHERE tenant_id = $1 AND id = $2::uuid${lock ? ' FOR UPDATE' : ''}`,
+      preparedSql(
+        `SELECT ${RETURNING} FROM scim_groups WHERE tenant_id = $1 AND id = $2::uuid${lock ? ' FOR UPDATE' : ''}`,
+      ),
       tenantId,
       id,
     );
@@ -68,7 +71,9 @@ export class GroupStore {
    */
   async touch(q: Transaction, tenantId: string, id: string): Promise<StoredResource | undefined> {
     const rows = await q.$queryRawUnsafe<ResourceRow[]>(
-      `UPDATE scim_groups SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2::uuid RETURNING ${RETURNING}`,
+      preparedSql(
+        `UPDATE scim_groups SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2::uuid RETURNING ${RETURNING}`,
+      ),
       tenantId,
       id,
     );

@@ -1,4 +1,5 @@
 import type { Transaction } from './db.js';
+import { preparedSql } from './prepared-sql.js';
 
 export type MemberType = 'User' | 'Group';
 
@@ -29,12 +30,12 @@ export class MemberStore {
     // one of them waits, then removes the new membership too, instead of leaving it dangling.
     // (Postgres allows no locking clause on a UNION itself, hence the two CTEs.)
     const rows = await q.$queryRawUnsafe<{ id: string; type: MemberType }[]>(
-      `WITH users AS (
+      preparedSql(`WITH users AS (
          SELECT id FROM scim_users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL FOR KEY SHARE
        ), groups AS (
          SELECT id FROM scim_groups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR KEY SHARE
        )
-       SELECT id, 'User' AS type FROM users UNION ALL SELECT id, 'Group' AS type FROM groups`,
+       SELECT id, 'User' AS type FROM users UNION ALL SELECT id, 'Group' AS type FROM groups`),
       tenantId,
       ids,
     );
@@ -66,10 +67,10 @@ export class MemberStore {
   ): Promise<string[]> {
     if (members.length === 0) return [];
     const rows = await q.$queryRawUnsafe<{ member_id: string }[]>(
-      `INSERT INTO scim_group_members (tenant_id, group_id, member_id, member_type)
+      preparedSql(`INSERT INTO scim_group_members (tenant_id, group_id, member_id, member_type)
        SELECT $1, $2::uuid, m.id, m.type FROM unnest($3::uuid[], $4::text[]) AS m(id, type)
        ON CONFLICT DO NOTHING
-       RETURNING member_id`,
+       RETURNING member_id`),
       tenantId,
       groupId,
       members.map((m) => m.id),

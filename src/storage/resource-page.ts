@@ -1,4 +1,5 @@
 import type { Transaction } from './db.js';
+import { preparedIfRoom } from './prepared-sql.js';
 import { toStoredResource, type PageRequest, type ResourcePage, type ResourceRow } from './resource-rows.js';
 
 export function firstRow<T>(rows: readonly T[]): T {
@@ -41,8 +42,8 @@ export async function pageOf(
     }
     params.push(request.limit + 1);
     const rows = await q.$queryRawUnsafe<ResourceRow[]>(
-      `SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns} FROM ${table} r
-        WHERE ${where}${keyset} ORDER BY ${request.orderBy} LIMIT $${params.length}`,
+      preparedIfRoom(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns} FROM ${table} r
+        WHERE ${where}${keyset} ORDER BY ${request.orderBy} LIMIT $${params.length}`),
       ...params,
     );
     return {
@@ -54,10 +55,10 @@ export async function pageOf(
 
   params.push(request.limit, request.offset);
   const rows = await q.$queryRawUnsafe<(ResourceRow & { total: bigint })[]>(
-    `SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns}, count(*) OVER () AS total
+    preparedIfRoom(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns}, count(*) OVER () AS total
        FROM ${table} r WHERE ${where}
       ORDER BY ${request.orderBy}
-      LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      LIMIT $${params.length - 1} OFFSET $${params.length}`),
     ...params,
   );
   // Past the end the window function has no row to report on, but the total must still be told.

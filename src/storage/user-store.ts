@@ -1,6 +1,7 @@
 import type { JsonObject } from '../scim/resource/json.js';
 import type { Transaction } from './db.js';
 import { translateError } from './errors.js';
+import { preparedSql } from './prepared-sql.js';
 import { firstRow, pageOf } from './resource-page.js';
 import {
   toStoredResource,
@@ -27,15 +28,28 @@ const IN_GROUPS = (alias: string) =>
   `coalesce((SELECT true FROM scim_group_members m WHERE m.tenant_id = ${alias}.tenant_id AND m.member_id = ${alias}.id LIMIT 1), false) AS in_groups`;
 const RETURNING = `id, document, version, created_at, updated_at, ${IN_GROUPS('scim_users')}`;
 
+// The hot statements, prepared once per connection.
+const INSERT =
+  preparedSql(`INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search, password_hash)
+VALUES ($1, $2::uuid, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
+RETURNING ${RETURNING}`);
+const FIND = preparedSql(
+  `SELECT ${RETURNING} FROM scim_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL`,
+);
+const FIND_FOR_UPDATE = preparedSql(`${FIND} FOR UPDATE`);
+const UPDATE = preparedSql(`UPDATE scim_users
+   SET user_name = $3, external_id = $4, active = $5, document = $6::jsonb, search = $7::jsonb,
+       password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()
+ WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL
+RETURNING ${RETURNING}`);
+
 /** Users of one tenant. Every statement is scoped by tenant_id and served by a tenant-led index. */
 export class UserStore {
   /** Throws UniqueViolation when the userName is taken in the tenant (case-insensitively). */
   async insert(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
     try {
       const rows = await q.$queryRawUnsafe<ResourceRow[]>(
-        `INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search, password_hash)
-         VALUES ($1, $2::uuid, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
-         RETURNING ${RETURNING}`,
+        INSERT,
         tenantId,
         id,
         user.userName,
@@ -53,11 +67,7 @@ export class UserStore {
 
   /** With lock: the row stays locked until the transaction ends, so read-modify-write is safe. */
   async find(q: Transaction, tenantId: string, id: string, lock = false): Promise<StoredResource | undefined> {
-    const rows = await q.$queryRawUnsafe<ResourceRow[]>(
-      `SELECT ${RETURNING} FROM scim_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`,
-      tenantId,
-      id,
-    );
+    const rows = await q.$queryRawUnsafe<ResourceRow[]>(lock ? FIND_FOR_UPDATE : FIND, tenantId, id);
     const row = rows[0];
     return row === undefined ? undefined : toStoredResource(row);
   }
@@ -66,11 +76,7 @@ export class UserStore {
   async update(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
     try {
       const rows = await q.$queryRawUnsafe<ResourceRow[]>(
-        `UPDATE scim_users
-            SET user_name = $3, external_id = $4, active = $5, document = $6::jsonb, search = $7::jsonb,
-                password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()
-          WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL
-          RETURNING ${RETURNING}`,
+        UPDATE,
         tenantId,
         id,
         user.userName,
