@@ -22,6 +22,7 @@ import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';
 
 const notFound = (id: string) => new ScimError(404, undefined, `User ${id} not found.`);
+const OPTIMISTIC_ATTEMPTS = 3;
 
 /** The /Users use cases (RFC 7644 §3.3–§3.6): each write is one transaction. */
 export class Users {
@@ -103,8 +104,20 @@ export class Users {
     projection: Projection,
     change: (stored: StoredResource) => Promise<UserWrite>,
   ): Promise<ResourceResult> {
-    const stored = await inTransaction(this.db, async (tx) => {
-      // The row lock makes concurrent writers to one user take turns: no update is lost.
+    // Optimistic first: read, change, and write only if nobody wrote in between (two
+    // statements, no transaction). Under contention, fall back to taking the row lock, so
+    // concurrent writers to one user take turns and no update is ever lost.
+    let stored: StoredResource | undefined;
+    for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS && stored === undefined; attempt += 1) {
+      const current = await this.users.find(this.db, ctx.tenantId, id);
+      if (current === undefined) throw notFound(id);
+      checkIfMatch(ifMatch, current.version);
+      const write = await change(current);
+      stored = await this.uniquely(write.userName, () =>
+        this.users.updateIfVersion(this.db, ctx.tenantId, id, current.version, write),
+      );
+    }
+    stored ??= await inTransaction(this.db, async (tx) => {
       const current = await this.users.find(tx, ctx.tenantId, id, true);
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);

@@ -42,6 +42,11 @@ const UPDATE = preparedSql(`UPDATE scim_users
        password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()
  WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL
 RETURNING ${RETURNING}`);
+const UPDATE_IF_VERSION = preparedSql(`UPDATE scim_users
+   SET user_name = $3, external_id = $4, active = $5, document = $6::jsonb, search = $7::jsonb,
+       password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()
+ WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL AND version = $9
+RETURNING ${RETURNING}`);
 
 /** Users of one tenant. Every statement is scoped by tenant_id and served by a tenant-led index. */
 export class UserStore {
@@ -87,6 +92,38 @@ export class UserStore {
         user.passwordHash ?? null,
       );
       return toStoredResource(firstRow(rows));
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  /**
+   * Compare-and-set: writes only if the user is still at `version`, in one statement that
+   * commits on its own. Undefined when another write got there first (or the user is gone).
+   * Throws UniqueViolation like update().
+   */
+  async updateIfVersion(
+    q: Transaction,
+    tenantId: string,
+    id: string,
+    version: number,
+    user: UserWrite,
+  ): Promise<StoredResource | undefined> {
+    try {
+      const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+        UPDATE_IF_VERSION,
+        tenantId,
+        id,
+        user.userName,
+        user.externalId ?? null,
+        user.active,
+        JSON.stringify(user.document),
+        JSON.stringify(user.search),
+        user.passwordHash ?? null,
+        version,
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : toStoredResource(row);
     } catch (error) {
       throw translateError(error);
     }
