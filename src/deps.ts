@@ -2,7 +2,7 @@ import type { Config } from './config/config.js';
 import type { Secrets } from './config/secrets.js';
 import type { Logger } from './observability/logger.js';
 import { defaultRegistry, type SchemaRegistry } from './scim/schema/registry.js';
-import { createDatabase, type Database } from './storage/db.js';
+import { closeDatabase, createDatabase, type Database } from './storage/db.js';
 import { checkReadiness, type Readiness } from './storage/readiness.js';
 import { TenantStore } from './storage/tenant-store.js';
 import { TokenStore } from './storage/token-store.js';
@@ -62,6 +62,6 @@ export function createDeps(options: DepsOptions): Deps {
     bulk: new Bulk(users, groups),
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
     readiness: () => checkReadiness(db, migrations),
-    close: () => db.$disconnect(),
+    close: () => closeDatabase(db),
   };
 }

@@ -18,7 +18,8 @@ export interface StoredResource {
 export interface ResourceRow {
   id: string;
   document: JsonObject;
-  version: bigint | number;
+  /** int8: a bigint through Prisma, a decimal string through pg. */
+  version: bigint | number | string;
   created_at: Date;
   updated_at: Date;
   in_groups?: boolean;

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../scim/resource/json.js';
-import type { Transaction } from './db.js';
+import { queryRows, type Transaction } from './db.js';
 import { translateError } from './errors.js';
 import { preparedSql } from './prepared-sql.js';
 import { firstRow, pageOf } from './resource-page.js';
@@ -53,7 +53,8 @@ export class UserStore {
   /** Throws UniqueViolation when the userName is taken in the tenant (case-insensitively). */
   async insert(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
     try {
-      const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+      const rows = await queryRows<ResourceRow[]>(
+        q,
         INSERT,
         tenantId,
         id,
@@ -72,7 +73,7 @@ export class UserStore {
 
   /** With lock: the row stays locked until the transaction ends, so read-modify-write is safe. */
   async find(q: Transaction, tenantId: string, id: string, lock = false): Promise<StoredResource | undefined> {
-    const rows = await q.$queryRawUnsafe<ResourceRow[]>(lock ? FIND_FOR_UPDATE : FIND, tenantId, id);
+    const rows = await queryRows<ResourceRow[]>(q, lock ? FIND_FOR_UPDATE : FIND, tenantId, id);
     const row = rows[0];
     return row === undefined ? undefined : toStoredResource(row);
   }
@@ -80,7 +81,8 @@ export class UserStore {
   /** Throws UniqueViolation when a rename takes a userName in use. */
   async update(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
     try {
-      const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+      const rows = await queryRows<ResourceRow[]>(
+        q,
         UPDATE,
         tenantId,
         id,
@@ -110,7 +112,8 @@ export class UserStore {
     user: UserWrite,
   ): Promise<StoredResource | undefined> {
     try {
-      const rows = await q.$queryRawUnsafe<ResourceRow[]>(
+      const rows = await queryRows<ResourceRow[]>(
+        q,
         UPDATE_IF_VERSION,
         tenantId,
         id,
