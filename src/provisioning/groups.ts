@@ -11,7 +11,7 @@ import { representation } from '../scim/resource/representation.js';
 import { buildSearchDocument } from '../scim/resource/search-document.js';
 import { validateResource } from '../scim/resource/validate.js';
 import { GROUP_RESOURCE_TYPE as GROUP } from '../scim/schema/registry.js';
-import { inTransaction, type Database, type Transaction } from '../storage/db.js';
+import { inTransaction, sqlOf, type Database, type Sql, type Transaction } from '../storage/db.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
 import type { GroupStore, GroupWrite } from '../storage/group-store.js';
 import type { Member, MemberStore, MemberType } from '../storage/member-store.js';
@@ -28,11 +28,15 @@ const MEMBERS = GROUP.schema.attributes.find((a) => a.name === 'members');
 
 /** The /Groups use cases (RFC 7644 §3.3–§3.6); memberships live in their own table. */
 export class Groups {
+  private readonly sql: Sql;
+
   constructor(
     private readonly db: Database,
     private readonly groups: GroupStore,
     private readonly members: MemberStore,
-  ) {}
+  ) {
+    this.sql = sqlOf(db);
+  }
 
   async create(ctx: TenantContext, body: unknown, projection: Projection = {}): Promise<ResourceResult> {
     const { write, members } = this.prepare(body, undefined);
@@ -42,13 +46,13 @@ export class Groups {
       await this.addMembers(tx, ctx.tenantId, id, members);
       return group;
     });
-    return this.result(ctx, stored, projection, this.db);
+    return this.result(ctx, stored, projection, this.sql);
   }
 
   async get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult> {
-    const stored = await this.groups.find(this.db, ctx.tenantId, id);
+    const stored = await this.groups.find(this.sql, ctx.tenantId, id);
     if (stored === undefined) throw notFound(id);
-    return this.result(ctx, stored, projection, this.db);
+    return this.result(ctx, stored, projection, this.sql);
   }
 
   /** PUT (RFC 7644 §3.5.1): the body's members replace the current ones. */
@@ -67,7 +71,7 @@ export class Groups {
       await this.addMembers(tx, ctx.tenantId, id, members);
       return updated;
     });
-    return this.result(ctx, stored, projection, this.db);
+    return this.result(ctx, stored, projection, this.sql);
   }
 
   /** PATCH (RFC 7644 §3.5.2): member operations touch only the members they name. */
@@ -96,7 +100,7 @@ export class Groups {
       for (const change of memberChanges) await this.applyMemberChange(tx, ctx.tenantId, id, change);
       return updated;
     });
-    return this.result(ctx, stored, projection, this.db);
+    return this.result(ctx, stored, projection, this.sql);
   }
 
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
@@ -110,11 +114,11 @@ export class Groups {
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
     const plan = planPage(GROUP, query, { ...options, tenantId: ctx.tenantId });
-    const page = await this.groups.page(this.db, ctx.tenantId, plan.request);
+    const page = await this.groups.page(this.sql, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
     const members = isRequested(GROUP, 'members', query.projection)
       ? await this.members.ofGroups(
-          this.db,
+          this.sql,
           ctx.tenantId,
           page.resources.map((r) => r.id),
         )

@@ -9,7 +9,7 @@ import { representation } from '../scim/resource/representation.js';
 import { buildSearchDocument } from '../scim/resource/search-document.js';
 import { validateResource } from '../scim/resource/validate.js';
 import { USER_RESOURCE_TYPE as USER } from '../scim/schema/registry.js';
-import { inTransaction, type Database, type Transaction } from '../storage/db.js';
+import { inTransaction, sqlOf, type Database, type Sql, type Transaction } from '../storage/db.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
 import { UniqueViolation } from '../storage/errors.js';
 import type { MemberStore } from '../storage/member-store.js';
@@ -26,26 +26,30 @@ const OPTIMISTIC_ATTEMPTS = 3;
 
 /** The /Users use cases (RFC 7644 §3.3–§3.6): each write is one transaction. */
 export class Users {
+  private readonly sql: Sql;
+
   constructor(
     private readonly db: Database,
     private readonly users: UserStore,
     private readonly members: MemberStore,
-  ) {}
+  ) {
+    this.sql = sqlOf(db);
+  }
 
   /** A new user belongs to no group yet, so the projection has nothing to spare it. */
   async create(ctx: TenantContext, body: unknown, _projection: Projection = {}): Promise<ResourceResult> {
     const write = await this.prepare(body, undefined);
     // One INSERT commits on its own: no BEGIN/COMMIT round trips on the hottest write.
     const stored = await this.uniquely(write.userName, () =>
-      this.users.insert(this.db, ctx.tenantId, randomUUID(), write),
+      this.users.insert(this.sql, ctx.tenantId, randomUUID(), write),
     );
     return this.result(ctx, stored, []);
   }
 
   async get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult> {
-    const stored = await this.users.find(this.db, ctx.tenantId, id);
+    const stored = await this.users.find(this.sql, ctx.tenantId, id);
     if (stored === undefined) throw notFound(id);
-    return this.result(ctx, stored, await this.groupsOf(ctx, [stored], projection, this.db));
+    return this.result(ctx, stored, await this.groupsOf(ctx, [stored], projection, this.sql));
   }
 
   /** PUT (RFC 7644 §3.5.1): the body replaces every writable attribute. */
@@ -87,9 +91,9 @@ export class Users {
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
     const plan = planPage(USER, query, { ...options, tenantId: ctx.tenantId });
-    const page = await this.users.page(this.db, ctx.tenantId, plan.request);
+    const page = await this.users.page(this.sql, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
-    const groups = await this.groupsOf(ctx, page.resources, query.projection, this.db);
+    const groups = await this.groupsOf(ctx, page.resources, query.projection, this.sql);
     return {
       total: page.total,
       resources: page.resources.map((r) => this.representation(ctx, r, groups)),
@@ -109,12 +113,12 @@ export class Users {
     // concurrent writers to one user take turns and no update is ever lost.
     let stored: StoredResource | undefined;
     for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS && stored === undefined; attempt += 1) {
-      const current = await this.users.find(this.db, ctx.tenantId, id);
+      const current = await this.users.find(this.sql, ctx.tenantId, id);
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);
       const write = await change(current);
       stored = await this.uniquely(write.userName, () =>
-        this.users.updateIfVersion(this.db, ctx.tenantId, id, current.version, write),
+        this.users.updateIfVersion(this.sql, ctx.tenantId, id, current.version, write),
       );
     }
     stored ??= await inTransaction(this.db, async (tx) => {
@@ -124,7 +128,7 @@ export class Users {
       const write = await change(current);
       return this.uniquely(write.userName, () => this.users.update(tx, ctx.tenantId, id, write));
     });
-    return this.result(ctx, stored, await this.groupsOf(ctx, [stored], projection, this.db));
+    return this.result(ctx, stored, await this.groupsOf(ctx, [stored], projection, this.sql));
   }
 
   /** A write without a password keeps the stored hash; the document never holds one. */

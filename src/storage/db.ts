@@ -5,10 +5,22 @@ import { TransactionConflict, translateError } from './errors.js';
 import { statementName } from './prepared-sql.js';
 
 export type Database = PrismaClient;
-/** The client handed to code running inside a transaction. */
-export type Transaction = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
-// The pg pool under each client: statements outside a transaction go to it directly.
+/**
+ * Raw SQL, on the pool or on a transaction's own connection. The resource stores speak only
+ * this: their statements go to pg directly (as named statements when registered), without
+ * Prisma's query pipeline, which the bench showed costing a fifth to a third of the CPU of the
+ * hot paths. Prisma stays the typed client for tenants and tokens.
+ */
+export interface Sql {
+  rows<T>(sql: string, ...params: unknown[]): Promise<T>;
+  /** Returns the number of rows the statement touched. */
+  execute(sql: string, ...params: unknown[]): Promise<number>;
+}
+/** What code running inside a transaction gets: SQL on the transaction's connection. */
+export type Transaction = Sql;
+
+// The pg pool under each client: Prisma's adapter and the raw SQL share it.
 const pools = new WeakMap<object, pg.Pool>();
 
 export function createDatabase(url: string, poolSize: number): Database {
@@ -22,23 +34,29 @@ export function createDatabase(url: string, poolSize: number): Database {
 
 export async function closeDatabase(db: Database): Promise<void> {
   await db.$disconnect();
-  await pools.get(db)?.end();
+  await poolOf(db).end();
 }
 
-/**
- * Runs one raw statement and returns its rows. Outside a transaction it goes straight to the pg
- * pool Prisma's adapter uses (as a named prepared statement when registered): the hot paths
- * then skip Prisma's query pipeline, which the bench showed costing a fifth to a third of
- * their CPU. Inside a transaction it runs on the transaction's connection through Prisma.
- */
-export async function queryRows<T>(q: Transaction, sql: string, ...params: unknown[]): Promise<T> {
-  const pool = pools.get(q);
-  if (pool === undefined) return q.$queryRawUnsafe<T>(sql, ...params);
-  const name = statementName(sql);
-  const result = await pool.query(
-    name === undefined ? { text: sql, values: params } : { name, text: sql, values: params },
-  );
-  return result.rows as T;
+function poolOf(db: Database): pg.Pool {
+  const pool = pools.get(db);
+  if (pool === undefined) throw new Error('not a database made by createDatabase');
+  return pool;
+}
+
+function sqlOn(runner: pg.Pool | pg.PoolClient): Sql {
+  const run = (sql: string, params: unknown[]) => {
+    const name = statementName(sql);
+    return runner.query(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params });
+  };
+  return {
+    rows: async <T>(sql: string, ...params: unknown[]) => (await run(sql, params)).rows as T,
+    execute: async (sql: string, ...params: unknown[]) => (await run(sql, params)).rowCount ?? 0,
+  };
+}
+
+/** SQL outside any transaction: each statement commits on its own. */
+export function sqlOf(db: Database): Sql {
+  return sqlOn(poolOf(db));
 }
 
 const ATTEMPTS = 3;
@@ -50,13 +68,26 @@ const ATTEMPTS = 3;
  * again, so the work must only touch the database and values it computes itself.
  */
 export async function inTransaction<T>(db: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  const pool = poolOf(db);
   for (let attempt = 1; ; attempt += 1) {
+    const client = await pool.connect();
+    let broken = false;
     try {
-      // A write may wait on row locks (a busy group) and replace large member lists.
-      return await db.$transaction(work, { maxWait: 10_000, timeout: 60_000 });
+      await client.query('BEGIN');
+      const result = await work(sqlOn(client));
+      await client.query('COMMIT');
+      return result;
     } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        // The connection itself failed: it must not go back to the pool.
+        broken = true;
+      }
       if (attempt < ATTEMPTS && translateError(error) instanceof TransactionConflict) continue;
       throw error;
+    } finally {
+      client.release(broken);
     }
   }
 }

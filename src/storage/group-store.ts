@@ -1,5 +1,5 @@
 import type { JsonObject } from '../scim/resource/json.js';
-import { queryRows, type Transaction } from './db.js';
+import type { Transaction } from './db.js';
 import {
   toStoredResource,
   type PageRequest,
@@ -22,8 +22,7 @@ const RETURNING = 'id, document, version, created_at, updated_at';
 /** Groups of one tenant; their members live in MemberStore. */
 export class GroupStore {
   async insert(q: Transaction, tenantId: string, id: string, group: GroupWrite): Promise<StoredResource> {
-    const rows = await queryRows<ResourceRow[]>(
-      q,
+    const rows = await q.rows<ResourceRow[]>(
       `INSERT INTO scim_groups (tenant_id, id, display_name, external_id, document, search)
        VALUES ($1, $2::uuid, $3, $4, $5::jsonb, $6::jsonb)
        RETURNING ${RETURNING}`,
@@ -38,8 +37,7 @@ export class GroupStore {
   }
 
   async find(q: Transaction, tenantId: string, id: string, lock = false): Promise<StoredResource | undefined> {
-    const rows = await queryRows<ResourceRow[]>(
-      q,
+    const rows = await q.rows<ResourceRow[]>(
       preparedSql(
         `SELECT ${RETURNING} FROM scim_groups WHERE tenant_id = $1 AND id = $2::uuid${lock ? ' FOR UPDATE' : ''}`,
       ),
@@ -51,8 +49,7 @@ export class GroupStore {
   }
 
   async update(q: Transaction, tenantId: string, id: string, group: GroupWrite): Promise<StoredResource> {
-    const rows = await queryRows<ResourceRow[]>(
-      q,
+    const rows = await q.rows<ResourceRow[]>(
       `UPDATE scim_groups
           SET display_name = $3, external_id = $4, document = $5::jsonb, search = $6::jsonb,
               version = version + 1, updated_at = now()
@@ -73,8 +70,7 @@ export class GroupStore {
    * The UPDATE also takes the row lock; undefined when there is no such group.
    */
   async touch(q: Transaction, tenantId: string, id: string): Promise<StoredResource | undefined> {
-    const rows = await queryRows<ResourceRow[]>(
-      q,
+    const rows = await q.rows<ResourceRow[]>(
       preparedSql(
         `UPDATE scim_groups SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2::uuid RETURNING ${RETURNING}`,
       ),
@@ -87,11 +83,7 @@ export class GroupStore {
 
   /** Deletes the group and, by cascade, its own member rows. Its memberships elsewhere: MemberStore. */
   async delete(q: Transaction, tenantId: string, id: string): Promise<boolean> {
-    const deleted = await q.$executeRawUnsafe(
-      `DELETE FROM scim_groups WHERE tenant_id = $1 AND id = $2::uuid`,
-      tenantId,
-      id,
-    );
+    const deleted = await q.execute(`DELETE FROM scim_groups WHERE tenant_id = $1 AND id = $2::uuid`, tenantId, id);
     return deleted > 0;
   }
 

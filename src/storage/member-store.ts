@@ -1,4 +1,4 @@
-import { queryRows, type Transaction } from './db.js';
+import type { Transaction } from './db.js';
 import { preparedSql } from './prepared-sql.js';
 
 export type MemberType = 'User' | 'Group';
@@ -29,8 +29,7 @@ export class MemberStore {
     // FOR KEY SHARE holds the members until the membership rows commit: a concurrent DELETE of
     // one of them waits, then removes the new membership too, instead of leaving it dangling.
     // (Postgres allows no locking clause on a UNION itself, hence the two CTEs.)
-    const rows = await queryRows<{ id: string; type: MemberType }[]>(
-      q,
+    const rows = await q.rows<{ id: string; type: MemberType }[]>(
       preparedSql(`WITH users AS (
          SELECT id FROM scim_users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL FOR KEY SHARE
        ), groups AS (
@@ -48,7 +47,7 @@ export class MemberStore {
    * it a new version, so a cached copy of those groups (ETag) is no longer taken as current.
    */
   async removeEverywhere(q: Transaction, tenantId: string, memberId: string): Promise<void> {
-    await q.$executeRawUnsafe(
+    await q.execute(
       `WITH removed AS (
          DELETE FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2::uuid RETURNING group_id
        )
@@ -67,8 +66,7 @@ export class MemberStore {
     members: readonly { id: string; type: MemberType }[],
   ): Promise<string[]> {
     if (members.length === 0) return [];
-    const rows = await queryRows<{ member_id: string }[]>(
-      q,
+    const rows = await q.rows<{ member_id: string }[]>(
       preparedSql(`INSERT INTO scim_group_members (tenant_id, group_id, member_id, member_type)
        SELECT $1, $2::uuid, m.id, m.type FROM unnest($3::uuid[], $4::text[]) AS m(id, type)
        ON CONFLICT DO NOTHING
@@ -84,8 +82,7 @@ export class MemberStore {
   /** Removes the listed members; returns the ids that were members. */
   async remove(q: Transaction, tenantId: string, groupId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await queryRows<{ member_id: string }[]>(
-      q,
+    const rows = await q.rows<{ member_id: string }[]>(
       `DELETE FROM scim_group_members WHERE tenant_id = $1 AND group_id = $2::uuid AND member_id = ANY($3::uuid[]) RETURNING member_id`,
       tenantId,
       groupId,
@@ -96,8 +93,7 @@ export class MemberStore {
 
   /** Removes every member; returns their ids. */
   async clear(q: Transaction, tenantId: string, groupId: string): Promise<string[]> {
-    const rows = await queryRows<{ member_id: string }[]>(
-      q,
+    const rows = await q.rows<{ member_id: string }[]>(
       `DELETE FROM scim_group_members WHERE tenant_id = $1 AND group_id = $2::uuid RETURNING member_id`,
       tenantId,
       groupId,
@@ -109,10 +105,9 @@ export class MemberStore {
   async ofGroups(q: Transaction, tenantId: string, groupIds: readonly string[]): Promise<Map<string, Member[]>> {
     const result = new Map<string, Member[]>(groupIds.map((id) => [id, []]));
     if (groupIds.length === 0) return result;
-    const rows = await queryRows<
+    const rows = await q.rows<
       { group_id: string; member_id: string; member_type: MemberType; display: string | null }[]
     >(
-      q,
       `SELECT m.group_id, m.member_id, m.member_type,
               coalesce(u.document ->> 'displayName', u.user_name, g.display_name) AS display
          FROM scim_group_members m
@@ -135,8 +130,7 @@ export class MemberStore {
    */
   async groupsOfUsers(q: Transaction, tenantId: string, userIds: readonly string[]): Promise<GroupOfUser[]> {
     if (userIds.length === 0) return [];
-    const rows = await queryRows<{ user_id: string; group_id: string; display: string; direct: boolean }[]>(
-      q,
+    const rows = await q.rows<{ user_id: string; group_id: string; display: string; direct: boolean }[]>(
       `WITH RECURSIVE reach(user_id, group_id) AS (
          SELECT m.member_id, m.group_id FROM scim_group_members m
           WHERE m.tenant_id = $1 AND m.member_id = ANY($2::uuid[])

@@ -1,4 +1,4 @@
-import { queryRows, type Transaction } from './db.js';
+import type { Transaction } from './db.js';
 import { preparedIfRoom } from './prepared-sql.js';
 import { toStoredResource, type PageRequest, type ResourcePage, type ResourceRow } from './resource-rows.js';
 
@@ -24,8 +24,7 @@ export async function pageOf(
   const base = [...request.whereParams, tenantId];
   const where = `r.tenant_id = $${base.length} ${extra}${request.where === undefined ? '' : ` AND ${request.where}`}`;
   const count = async () => {
-    const rows = await queryRows<{ total: bigint | string }[]>(
-      q,
+    const rows = await q.rows<{ total: bigint | string }[]>(
       `SELECT count(*) AS total FROM ${table} r WHERE ${where}`,
       ...base,
     );
@@ -42,8 +41,7 @@ export async function pageOf(
       keyset = ` AND (r.created_at, r.id) ${descending ? '<' : '>'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
     params.push(request.limit + 1);
-    const rows = await queryRows<ResourceRow[]>(
-      q,
+    const rows = await q.rows<ResourceRow[]>(
       preparedIfRoom(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns} FROM ${table} r
         WHERE ${where}${keyset} ORDER BY ${request.orderBy} LIMIT $${params.length}`),
       ...params,
@@ -56,8 +54,7 @@ export async function pageOf(
   }
 
   params.push(request.limit, request.offset);
-  const rows = await queryRows<(ResourceRow & { total: bigint | string })[]>(
-    q,
+  const rows = await q.rows<(ResourceRow & { total: bigint | string })[]>(
     preparedIfRoom(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns}, count(*) OVER () AS total
        FROM ${table} r WHERE ${where}
       ORDER BY ${request.orderBy}

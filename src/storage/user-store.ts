@@ -1,5 +1,5 @@
 import type { JsonObject } from '../scim/resource/json.js';
-import { queryRows, type Transaction } from './db.js';
+import type { Transaction } from './db.js';
 import { translateError } from './errors.js';
 import { preparedSql } from './prepared-sql.js';
 import { firstRow, pageOf } from './resource-page.js';
@@ -53,8 +53,7 @@ export class UserStore {
   /** Throws UniqueViolation when the userName is taken in the tenant (case-insensitively). */
   async insert(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
     try {
-      const rows = await queryRows<ResourceRow[]>(
-        q,
+      const rows = await q.rows<ResourceRow[]>(
         INSERT,
         tenantId,
         id,
@@ -73,7 +72,7 @@ export class UserStore {
 
   /** With lock: the row stays locked until the transaction ends, so read-modify-write is safe. */
   async find(q: Transaction, tenantId: string, id: string, lock = false): Promise<StoredResource | undefined> {
-    const rows = await queryRows<ResourceRow[]>(q, lock ? FIND_FOR_UPDATE : FIND, tenantId, id);
+    const rows = await q.rows<ResourceRow[]>(lock ? FIND_FOR_UPDATE : FIND, tenantId, id);
     const row = rows[0];
     return row === undefined ? undefined : toStoredResource(row);
   }
@@ -81,8 +80,7 @@ export class UserStore {
   /** Throws UniqueViolation when a rename takes a userName in use. */
   async update(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
     try {
-      const rows = await queryRows<ResourceRow[]>(
-        q,
+      const rows = await q.rows<ResourceRow[]>(
         UPDATE,
         tenantId,
         id,
@@ -112,8 +110,7 @@ export class UserStore {
     user: UserWrite,
   ): Promise<StoredResource | undefined> {
     try {
-      const rows = await queryRows<ResourceRow[]>(
-        q,
+      const rows = await q.rows<ResourceRow[]>(
         UPDATE_IF_VERSION,
         tenantId,
         id,
@@ -134,7 +131,7 @@ export class UserStore {
 
   /** Deletes the user row; false when there was no such user. Memberships: MemberStore. */
   async delete(q: Transaction, tenantId: string, id: string): Promise<boolean> {
-    const deleted = await q.$executeRawUnsafe(
+    const deleted = await q.execute(
       `DELETE FROM scim_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL`,
       tenantId,
       id,
