@@ -48,26 +48,38 @@ const UPDATE_IF_VERSION = preparedSql(`UPDATE scim_users
  WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL AND version = $9
 RETURNING ${RETURNING}`);
 
+/** Runs one of the writing statements: $1 tenant, $2 id, $3–$8 the columns, then any extra. */
+async function write(
+  q: Transaction,
+  sql: string,
+  tenantId: string,
+  id: string,
+  user: UserWrite,
+  ...extra: unknown[]
+): Promise<ResourceRow[]> {
+  try {
+    return await q.rows<ResourceRow[]>(
+      sql,
+      tenantId,
+      id,
+      user.userName,
+      user.externalId ?? null,
+      user.active,
+      JSON.stringify(user.document),
+      JSON.stringify(user.search),
+      user.passwordHash ?? null,
+      ...extra,
+    );
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
 /** Users of one tenant. Every statement is scoped by tenant_id and served by a tenant-led index. */
 export class UserStore {
   /** Throws UniqueViolation when the userName is taken in the tenant (case-insensitively). */
   async insert(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
-    try {
-      const rows = await q.rows<ResourceRow[]>(
-        INSERT,
-        tenantId,
-        id,
-        user.userName,
-        user.externalId ?? null,
-        user.active,
-        JSON.stringify(user.document),
-        JSON.stringify(user.search),
-        user.passwordHash ?? null,
-      );
-      return toStoredResource(firstRow(rows));
-    } catch (error) {
-      throw translateError(error);
-    }
+    return toStoredResource(firstRow(await write(q, INSERT, tenantId, id, user)));
   }
 
   /** With lock: the row stays locked until the transaction ends, so read-modify-write is safe. */
@@ -79,22 +91,7 @@ export class UserStore {
 
   /** Throws UniqueViolation when a rename takes a userName in use. */
   async update(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
-    try {
-      const rows = await q.rows<ResourceRow[]>(
-        UPDATE,
-        tenantId,
-        id,
-        user.userName,
-        user.externalId ?? null,
-        user.active,
-        JSON.stringify(user.document),
-        JSON.stringify(user.search),
-        user.passwordHash ?? null,
-      );
-      return toStoredResource(firstRow(rows));
-    } catch (error) {
-      throw translateError(error);
-    }
+    return toStoredResource(firstRow(await write(q, UPDATE, tenantId, id, user)));
   }
 
   /**
@@ -109,24 +106,8 @@ export class UserStore {
     version: number,
     user: UserWrite,
   ): Promise<StoredResource | undefined> {
-    try {
-      const rows = await q.rows<ResourceRow[]>(
-        UPDATE_IF_VERSION,
-        tenantId,
-        id,
-        user.userName,
-        user.externalId ?? null,
-        user.active,
-        JSON.stringify(user.document),
-        JSON.stringify(user.search),
-        user.passwordHash ?? null,
-        version,
-      );
-      const row = rows[0];
-      return row === undefined ? undefined : toStoredResource(row);
-    } catch (error) {
-      throw translateError(error);
-    }
+    const row = (await write(q, UPDATE_IF_VERSION, tenantId, id, user, version))[0];
+    return row === undefined ? undefined : toStoredResource(row);
   }
 
   /** Deletes the user row; false when there was no such user. Memberships: MemberStore. */
