@@ -1,13 +1,15 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFilter } from '../../src/scim/filter/parse.js';
 import {
   GROUP_RESOURCE_TYPE,
   USER_RESOURCE_TYPE,
   type ResourceTypeDefinition,
 } from '../../src/scim/schema/registry.js';
-import { compileFilter } from '../../src/storage/filter-sql.js';
-import { SqlParams } from '../../src/storage/sql-params.js';
+import type { Sql } from '../../src/storage/db.js';
+import { GroupStore } from '../../src/storage/group-store.js';
+import { planPage } from '../../src/storage/page-plan.js';
+import { UserStore } from '../../src/storage/user-store.js';
+import { parseListQuery } from '../../src/scim/list-query.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let database: TestDatabase;
@@ -30,6 +32,14 @@ beforeAll(async () => {
     INSERT INTO scim_groups (tenant_id, id, display_name, external_id, document, search)
     SELECT t, gen_random_uuid(), 'Group ' || g, 'gext-' || g, '{}', jsonb_build_object('displayname', 'group ' || g)
       FROM generate_series(1, 30000) g, unnest(ARRAY['t1', 't2']) t`);
+  // Memberships too, so the planner sees a real table behind members and groups.
+  await client.query(`
+    INSERT INTO scim_group_members (tenant_id, group_id, member_id, member_type)
+    SELECT g.tenant_id, g.id, u.id, 'User'
+      FROM (SELECT tenant_id, id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS n FROM scim_groups) g
+      JOIN (SELECT tenant_id, id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS n FROM scim_users) u
+        ON u.tenant_id = g.tenant_id AND u.n = g.n
+     WHERE g.n <= 20000`);
   await client.query('ANALYZE');
 });
 afterAll(async () => {
@@ -37,18 +47,30 @@ afterAll(async () => {
   await database.drop();
 });
 
+/**
+ * The plan of the list query the service really sends: the stores run against a recording Sql,
+ * and the statement they would send is EXPLAINed on the seeded database.
+ */
 async function plan(type: ResourceTypeDefinition, filter: string): Promise<string> {
-  const params = new SqlParams();
-  const where = compileFilter(type, parseFilter(filter), params);
-  const table = type === USER_RESOURCE_TYPE ? 'scim_users' : 'scim_groups';
-  // The same shape as the list query: users exclude soft-deleted rows, as the partial unique index does.
-  const live = type === USER_RESOURCE_TYPE ? ' AND r.deleted_at IS NULL' : '';
-  const sql = `EXPLAIN SELECT r.id FROM ${table} r WHERE r.tenant_id = $${params.values.length + 1}${live} AND ${where}`;
-  const { rows } = await client.query<{ 'QUERY PLAN': string }>(sql, [...params.values, 't1']);
+  const sent: { sql: string; params: unknown[] }[] = [];
+  const recorder: Sql = {
+    rows: async <T>(sql: string, ...params: unknown[]) => {
+      sent.push({ sql, params });
+      return [] as T;
+    },
+    execute: async () => 0,
+  };
+  const query = parseListQuery(type, { filter }, { defaultCount: 100, maxCount: 1000 });
+  const { request } = planPage(type, query, { tenantId: 't1' });
+  const store = type === USER_RESOURCE_TYPE ? new UserStore() : new GroupStore();
+  await store.page(recorder, 't1', request);
+  const statement = sent[0];
+  if (statement === undefined) throw new Error('the store sent no statement');
+  const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.sql}`, statement.params);
   return rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 
-describe('the filters identity providers match with are index lookups (EXPLAIN)', () => {
+describe('the list queries identity providers match with are index lookups (EXPLAIN)', () => {
   it.each([
     ['User', 'userName eq "User42@example.com"', 'scim_users_user_name_key'],
     ['User', 'externalId eq "ext-42"', 'scim_users_tenant_id_external_id_idx'],
@@ -57,9 +79,10 @@ describe('the filters identity providers match with are index lookups (EXPLAIN)'
     ['User', 'id eq "8f1b8d2e-1c1a-4b59-9f4e-7c9c3f1d2a10"', 'scim_users_pkey'],
     ['Group', 'displayName eq "group 42"', 'scim_groups_display_name_idx'],
     ['Group', 'externalId eq "gext-42"', 'scim_groups_tenant_id_external_id_idx'],
+    ['Group', 'members.value eq "8f1b8d2e-1c1a-4b59-9f4e-7c9c3f1d2a10"', 'scim_group_members_tenant_id_member_id_idx'],
   ])('%s: %s uses %s', async (typeName, filter, index) => {
     const text = await plan(typeName === 'User' ? USER_RESOURCE_TYPE : GROUP_RESOURCE_TYPE, filter);
     expect(text).toContain(index);
-    expect(text).not.toMatch(/Seq Scan/);
+    expect(text).not.toMatch(/Seq Scan on scim_(users|groups|group_members)/);
   });
 });
