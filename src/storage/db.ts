@@ -25,6 +25,10 @@ const pools = new WeakMap<object, pg.Pool>();
 
 export function createDatabase(url: string, poolSize: number): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE, shutdown)
+  // is dropped from the pool by pg itself; without a listener its 'error' event would crash
+  // the process. Requests that were using a connection still get their own error.
+  pool.on('error', () => undefined);
   // StatementNameGenerator is typed to return a string; undefined leaves a statement unnamed.
   const adapter = new PrismaPg(pool, { statementNameGenerator: (query) => statementName(query.sql) as string });
   const client = new PrismaClient({ adapter });
