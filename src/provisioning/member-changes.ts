@@ -30,6 +30,8 @@ function isMembers(name: string): boolean {
   return name.toLowerCase() === 'members';
 }
 
+const MEMBER_SUB_ATTRIBUTES = new Set(['value', 'type', 'display', '$ref']);
+
 /** `members` values: an array of {value, type?} (display and $ref are the service's to compute). */
 export function memberReferences(value: JsonValue | undefined, where: string): MemberReference[] {
   if (value === undefined || value === null) return [];
@@ -38,6 +40,11 @@ export function memberReferences(value: JsonValue | undefined, where: string): M
     if (!isJsonObject(item))
       throw new ScimError(400, 'invalidValue', `${where}[${index}] must be an object with a "value".`);
     const entries = new Map(Object.entries(item).map(([k, v]) => [k.toLowerCase(), v]));
+    // The sub-attributes of members (RFC 7643 §4.2); display and $ref are the service's to compute.
+    const unknown = [...entries.keys()].find((k) => !MEMBER_SUB_ATTRIBUTES.has(k));
+    if (unknown !== undefined) {
+      throw new ScimError(400, 'invalidValue', `${where}[${index}]: "${unknown}" is not a sub-attribute of members.`);
+    }
     const id = entries.get('value');
     if (typeof id !== 'string' || !isUuid(id)) {
       throw new ScimError(

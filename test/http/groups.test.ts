@@ -146,6 +146,17 @@ describe('Groups (RFC 7643 §4.2, RFC 7644 §3)', () => {
     expectScimError(await scim.call('PATCH', '/Groups/00000000-0000-4000-8000-000000000000', add), 404);
   });
 
+  it('refuses member values with unknown sub-attributes in a PATCH, as in a POST', async () => {
+    const user = await scim.createUser({ userName: 'subattr@groups.test' });
+    const group = await scim.createGroup({ displayName: 'Strict members' });
+    const res = await scim.call(
+      'PATCH',
+      `/Groups/${group.id}`,
+      patchBody({ op: 'add', path: 'members', value: [{ value: user.id, role: 'owner' }] }),
+    );
+    expectScimError(res, 400, 'invalidValue');
+  });
+
   it('a failing operation undoes the member changes before it', async () => {
     const user = await scim.createUser({ userName: 'atomic@groups.test' });
     const group = await scim.createGroup({ displayName: 'Atomic' });
