@@ -19,21 +19,32 @@ export interface GroupWrite {
 
 const RETURNING = 'id, document, version, created_at, updated_at';
 
+const INSERT = `INSERT INTO scim_groups (tenant_id, id, display_name, external_id, document, search)
+VALUES ($1, $2::uuid, $3, $4, $5::jsonb, $6::jsonb)
+RETURNING ${RETURNING}`;
+const UPDATE = `UPDATE scim_groups
+   SET display_name = $3, external_id = $4, document = $5::jsonb, search = $6::jsonb,
+       version = version + 1, updated_at = now()
+ WHERE tenant_id = $1 AND id = $2::uuid
+RETURNING ${RETURNING}`;
+
+/** Runs one of the writing statements: $1 tenant, $2 id, $3–$6 the columns. */
+function write(q: Transaction, sql: string, tenantId: string, id: string, group: GroupWrite): Promise<ResourceRow[]> {
+  return q.rows<ResourceRow[]>(
+    sql,
+    tenantId,
+    id,
+    group.displayName,
+    group.externalId ?? null,
+    JSON.stringify(group.document),
+    JSON.stringify(group.search),
+  );
+}
+
 /** Groups of one tenant; their members live in MemberStore. */
 export class GroupStore {
   async insert(q: Transaction, tenantId: string, id: string, group: GroupWrite): Promise<StoredResource> {
-    const rows = await q.rows<ResourceRow[]>(
-      `INSERT INTO scim_groups (tenant_id, id, display_name, external_id, document, search)
-       VALUES ($1, $2::uuid, $3, $4, $5::jsonb, $6::jsonb)
-       RETURNING ${RETURNING}`,
-      tenantId,
-      id,
-      group.displayName,
-      group.externalId ?? null,
-      JSON.stringify(group.document),
-      JSON.stringify(group.search),
-    );
-    return toStoredResource(firstRow(rows));
+    return toStoredResource(firstRow(await write(q, INSERT, tenantId, id, group)));
   }
 
   async find(q: Transaction, tenantId: string, id: string, lock = false): Promise<StoredResource | undefined> {
@@ -49,20 +60,7 @@ export class GroupStore {
   }
 
   async update(q: Transaction, tenantId: string, id: string, group: GroupWrite): Promise<StoredResource> {
-    const rows = await q.rows<ResourceRow[]>(
-      `UPDATE scim_groups
-          SET display_name = $3, external_id = $4, document = $5::jsonb, search = $6::jsonb,
-              version = version + 1, updated_at = now()
-        WHERE tenant_id = $1 AND id = $2::uuid
-        RETURNING ${RETURNING}`,
-      tenantId,
-      id,
-      group.displayName,
-      group.externalId ?? null,
-      JSON.stringify(group.document),
-      JSON.stringify(group.search),
-    );
-    return toStoredResource(firstRow(rows));
+    return toStoredResource(firstRow(await write(q, UPDATE, tenantId, id, group)));
   }
 
   /**

@@ -24,10 +24,7 @@ export async function pageOf(
   const base = [...request.whereParams, tenantId];
   const where = `r.tenant_id = $${base.length} ${extra}${request.where === undefined ? '' : ` AND ${request.where}`}`;
   const count = async () => {
-    const rows = await q.rows<{ total: bigint | string }[]>(
-      `SELECT count(*) AS total FROM ${table} r WHERE ${where}`,
-      ...base,
-    );
+    const rows = await q.rows<{ total: string }[]>(`SELECT count(*) AS total FROM ${table} r WHERE ${where}`, ...base);
     return Number(rows[0]?.total ?? 0);
   };
   if (request.limit === 0) return { resources: [], total: await count(), hasMore: false };
@@ -54,7 +51,7 @@ export async function pageOf(
   }
 
   params.push(request.limit, request.offset);
-  const rows = await q.rows<(ResourceRow & { total: bigint | string })[]>(
+  const rows = await q.rows<(ResourceRow & { total: string })[]>(
     preparedIfRoom(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns}, count(*) OVER () AS total
        FROM ${table} r WHERE ${where}
       ORDER BY ${request.orderBy}

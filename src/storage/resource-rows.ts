@@ -14,12 +14,12 @@ export interface StoredResource {
   readonly inGroups?: boolean;
 }
 
-/** The raw row shape of the resource queries (bigint and timestamptz as the driver returns them). */
+/** The raw row shape of the resource queries (int8 and timestamptz as pg returns them). */
 export interface ResourceRow {
   id: string;
   document: JsonObject;
-  /** int8: a bigint through Prisma, a decimal string through pg. */
-  version: bigint | number | string;
+  /** int8, which pg returns as a decimal string. */
+  version: string;
   created_at: Date;
   updated_at: Date;
   in_groups?: boolean;
