@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchDatabase, serverUrl, type BenchDatabase } from './database.js';
 import { measure, type LoadOptions, type Measurement } from './load.js';
@@ -12,7 +13,7 @@ import { passes, table, type Row } from './report.js';
 import { SCENARIOS, type RunData, type Scenario } from './scenarios.js';
 import { GROUP_MEMBER_COUNT, seed, seedShapeDiffers, TENANT_ID, USER_COUNT, type UserRange } from './seed.js';
 import { freePort, HOST, killAll, startServer, type ServerProcess } from './servers.js';
-import { stageBreakdown } from './stages.js';
+import { profileSummary, stageBreakdown } from './stages.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POOL_SIZE = 20;
@@ -42,11 +43,14 @@ const STAGE_MEMBERS: UserRange = { first: BASELINE_MEMBERS.last + 1, last: USER_
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const ms = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
+// BENCH_PROFILE=dir: each server runs under --cpu-prof, and its profile is summarised after each run.
+const profileRoot = process.env['BENCH_PROFILE'];
+
 interface Side {
   readonly name: string;
   readonly data: RunData;
   /** Starts this side's server on the database; the token is what its requests carry. */
-  start(database: BenchDatabase): Promise<{ server: ServerProcess; token: string }>;
+  start(database: BenchDatabase, profileDir?: string): Promise<{ server: ServerProcess; token: string }>;
 }
 
 const ADMIN_TOKEN = `adm_${randomBytes(16).toString('hex')}`;
@@ -87,9 +91,10 @@ let scimToken: string | undefined;
 const OURS: Side = {
   name: 'ours',
   data: { newMembers: OURS_MEMBERS },
-  async start(database) {
+  async start(database, profileDir) {
     const port = await freePort();
-    const server = await startServer('service', ['dist/main.js'], serviceEnv(database, port), ROOT, port, '/readyz');
+    const args = [...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), 'dist/main.js'];
+    const server = await startServer('service', args, serviceEnv(database, port), ROOT, port, '/readyz');
     // Issued once: the token row and JWT secret outlive each restart.
     scimToken ??= await issueToken(server.origin);
     return { server, token: scimToken };
@@ -99,9 +104,10 @@ const OURS: Side = {
 const BASELINE: Side = {
   name: 'baseline',
   data: { newMembers: BASELINE_MEMBERS },
-  async start(database) {
+  async start(database, profileDir) {
     const port = await freePort();
-    const args = ['--import', 'tsx', 'bench/baseline-server.ts'];
+    const profiling = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+    const args = [...profiling, '--import', 'tsx', 'bench/baseline-server.ts'];
     const server = await startServer('baseline', args, serviceEnv(database, port), ROOT, port, '/readyz');
     // The baseline checks no token; it gets the same header so both parse the same requests.
     return { server, token: 'unchecked' };
@@ -110,7 +116,11 @@ const BASELINE: Side = {
 
 /** One operation against one side, on a freshly started server that is stopped afterwards. */
 async function measureOne(side: Side, scenario: Scenario, database: BenchDatabase): Promise<Measurement> {
-  const { server, token } = await side.start(database);
+  const profileDir =
+    profileRoot === undefined
+      ? undefined
+      : join(profileRoot, `${side.name}-${scenario.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '')}`);
+  const { server, token } = await side.start(database, profileDir);
   try {
     const started = performance.now();
     const result = await measure(server.origin, token, scenario.requests(side.data), load);
@@ -134,6 +144,8 @@ async function measureOne(side: Side, scenario: Scenario, database: BenchDatabas
     return result;
   } finally {
     await server.stop();
+    // The profile is written as the stopped process exits.
+    if (profileDir !== undefined) log(await profileSummary(profileDir));
   }
 }
 

@@ -3,7 +3,9 @@
  * it), requests sent one at a time through app.inject, every pg round trip timed, and V8's
  * sampling profiler attributing the CPU time to src/ folders and packages.
  */
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -162,6 +164,33 @@ async function buildInProcess(
 }
 
 const IDLE = 'idle';
+
+/**
+ * The main thread's CPU profile in `dir` (a server run under --cpu-prof, warm-up and start-up included),
+ * as CPU shares by owner and the hottest functions: where the time goes under real load.
+ */
+export async function profileSummary(dir: string): Promise<string> {
+  // A loader thread (tsx) writes a small profile of its own beside the main thread's.
+  const files = await Promise.all(
+    (await readdir(dir))
+      .filter((name) => name.endsWith('.cpuprofile'))
+      .map(async (name) => ({ name, size: (await stat(join(dir, name))).size })),
+  );
+  const newest = files.sort((a, b) => a.size - b.size).at(-1)?.name;
+  if (newest === undefined) return `    no CPU profile was written to ${dir}`;
+  const profile = JSON.parse(await readFile(join(dir, newest), 'utf8')) as CpuProfile;
+  const cpu = selfTimes(profile, (owner) => owner);
+  const total = cpu.reduce((sum, [, ms]) => sum + ms, 0);
+  const hottest = selfTimes(profile, (owner, name) => `${name === '' ? '(anonymous)' : name} [${owner}]`);
+  return [
+    `    profile ${join(dir, newest)}: ${(total / 1000).toFixed(1)} s CPU`,
+    `    CPU by owner: ${cpu
+      .slice(0, 10)
+      .map(([owner, ms]) => `${owner} ${pct(ms, total)}`)
+      .join(', ')}`,
+    ...hottest.slice(0, 15).map(([name, ms]) => `      ${pct(ms, total).padStart(4)}  ${name}`),
+  ].join('\n');
+}
 const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
 
 /**

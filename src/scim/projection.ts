@@ -52,6 +52,50 @@ function select(type: ResourceTypeDefinition, paths: readonly AttributePath[]): 
   return { byAttribute, wholeExtensions };
 }
 
+/** Definitions by exact and by lowercased name: stored documents use the exact ones. */
+type Definitions = ReadonlyMap<string, AttributeDefinition>;
+
+function definitionsOf(attributes: readonly AttributeDefinition[]): Definitions {
+  const byName = new Map<string, AttributeDefinition>();
+  for (const a of attributes) byName.set(a.name.toLowerCase(), a).set(a.name, a);
+  return byName;
+}
+
+const lookup = (definitions: Definitions, key: string) => definitions.get(key) ?? definitions.get(key.toLowerCase());
+
+interface TypeIndex {
+  readonly core: Definitions;
+  /** By lowercased URN. */
+  readonly extensions: ReadonlyMap<string, Definitions>;
+}
+
+// Projection runs on every resource of every response: the lookups it needs are built once.
+const typeIndexes = new WeakMap<ResourceTypeDefinition, TypeIndex>();
+const subIndexes = new WeakMap<AttributeDefinition, Definitions>();
+
+function indexOf(type: ResourceTypeDefinition): TypeIndex {
+  let index = typeIndexes.get(type);
+  if (index === undefined) {
+    index = {
+      core: definitionsOf([...commonAttributes, ...type.schema.attributes]),
+      extensions: new Map(
+        type.schemaExtensions.map((e) => [e.schema.id.toLowerCase(), definitionsOf(e.schema.attributes)]),
+      ),
+    };
+    typeIndexes.set(type, index);
+  }
+  return index;
+}
+
+function subAttributesOf(definition: AttributeDefinition): Definitions {
+  let subs = subIndexes.get(definition);
+  if (subs === undefined) {
+    subs = definitionsOf(definition.subAttributes ?? []);
+    subIndexes.set(definition, subs);
+  }
+  return subs;
+}
+
 /**
  * Applies the `returned` characteristic of every attribute and the request's `attributes` or
  * `excludedAttributes` to a full resource representation (RFC 7643 §7, RFC 7644 §3.4.2.5):
@@ -62,55 +106,70 @@ export function project(type: ResourceTypeDefinition, resource: JsonObject, proj
   const included = projection.attributes === undefined ? undefined : select(type, projection.attributes);
   const excluded =
     projection.excludedAttributes === undefined ? undefined : select(type, projection.excludedAttributes);
+  const index = indexOf(type);
   const out: JsonObject = {};
-  const coreDefinitions = [...commonAttributes, ...type.schema.attributes];
-  const extensionIds = new Map(type.schemaExtensions.map((e) => [e.schema.id.toLowerCase(), e.schema]));
 
-  for (const [key, value] of Object.entries(resource)) {
+  for (const key of Object.keys(resource)) {
+    const value = resource[key] as JsonValue;
     if (key === 'schemas') {
       out[key] = value;
       continue;
     }
-    const extension = extensionIds.get(key.toLowerCase());
+    const extension = key.includes(':') ? index.extensions.get(key.toLowerCase()) : undefined;
     if (extension !== undefined) {
       if (!isJsonObject(value)) continue;
-      const urn = extension.id.toLowerCase();
-      const whole = included?.wholeExtensions.has(urn) === true;
-      const inner = projectAttributes(extension.attributes, value, urn, whole ? undefined : included, excluded);
+      const urn = key.toLowerCase();
       if (excluded?.wholeExtensions.has(urn) === true) continue;
+      const whole = included?.wholeExtensions.has(urn) === true;
+      const inner = projectAttributes(extension, value, urn, whole ? undefined : included, excluded);
       if (Object.keys(inner).length > 0) out[key] = inner;
       continue;
     }
-    Object.assign(out, projectAttributes(coreDefinitions, { [key]: value }, '', included, excluded));
+    const definition = lookup(index.core, key);
+    if (definition === undefined) continue;
+    const kept = projectAttribute(definition, value, '', included, excluded);
+    if (kept !== undefined) out[key] = kept;
   }
   return out;
 }
 
 function projectAttributes(
-  definitions: readonly AttributeDefinition[],
+  definitions: Definitions,
   values: JsonObject,
   container: string,
   included: Selections | undefined,
   excluded: Selections | undefined,
 ): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(values)) {
-    const definition = definitions.find((d) => d.name.toLowerCase() === key.toLowerCase());
-    if (definition === undefined || definition.returned === 'never') continue;
-    const id = `${container}|${definition.name.toLowerCase()}`;
-    if (definition.returned === 'always') {
-      out[key] = value;
-      continue;
-    }
-    const asked = included?.byAttribute.get(id);
-    if (included !== undefined && asked === undefined) continue;
-    if (included === undefined && definition.returned === 'request') continue;
-    const dropped = excluded?.byAttribute.get(id);
-    if (dropped === 'all') continue;
-    const kept = narrow(definition, value, asked === 'all' ? undefined : asked, dropped);
+  for (const key of Object.keys(values)) {
+    const definition = lookup(definitions, key);
+    if (definition === undefined) continue;
+    const kept = projectAttribute(definition, values[key] as JsonValue, container, included, excluded);
     if (kept !== undefined) out[key] = kept;
   }
   return out;
+}
+
+/** What of one attribute's value the response shows, if anything. */
+function projectAttribute(
+  definition: AttributeDefinition,
+  value: JsonValue,
+  container: string,
+  included: Selections | undefined,
+  excluded: Selections | undefined,
+): JsonValue | undefined {
+  if (definition.returned === 'never') return undefined;
+  if (definition.returned === 'always') return value;
+  if (included === undefined && excluded === undefined) {
+    return definition.returned === 'request' ? undefined : narrow(definition, value, undefined, undefined);
+  }
+  const id = `${container}|${definition.name.toLowerCase()}`;
+  const asked = included?.byAttribute.get(id);
+  if (included !== undefined && asked === undefined) return undefined;
+  if (included === undefined && definition.returned === 'request') return undefined;
+  const dropped = excluded?.byAttribute.get(id);
+  if (dropped === 'all') return undefined;
+  return narrow(definition, value, asked === 'all' ? undefined : asked, dropped);
 }
 
 /** Keeps the sub-attributes of a complex value (or of each element) that the request selects. */
@@ -121,25 +180,29 @@ function narrow(
   without: Set<string> | undefined,
 ): JsonValue | undefined {
   if (definition.type !== 'complex' || definition.subAttributes === undefined) return value;
-  const subs = definition.subAttributes;
+  const subs = subAttributesOf(definition);
   const pick = (element: JsonValue): JsonValue => {
     if (!isJsonObject(element)) return element;
     const out: JsonObject = {};
-    for (const [k, v] of Object.entries(element)) {
-      const sub = subs.find((s) => s.name.toLowerCase() === k.toLowerCase());
+    for (const k of Object.keys(element)) {
+      const sub = lookup(subs, k);
       if (sub === undefined || sub.returned === 'never') continue;
-      const name = sub.name.toLowerCase();
-      if (sub.returned !== 'always') {
+      if (sub.returned !== 'always' && (only !== undefined || without !== undefined || sub.returned === 'request')) {
+        const name = sub.name.toLowerCase();
         if (only !== undefined && !only.has(name)) continue;
         if (only === undefined && sub.returned === 'request') continue;
         if (without?.has(name) === true) continue;
       }
-      out[k] = v;
+      out[k] = element[k] as JsonValue;
     }
     return out;
   };
   if (Array.isArray(value)) {
-    const elements = value.map(pick).filter((e) => !isJsonObject(e) || Object.keys(e).length > 0);
+    const elements: JsonValue[] = [];
+    for (const element of value) {
+      const kept = pick(element);
+      if (!isJsonObject(kept) || Object.keys(kept).length > 0) elements.push(kept);
+    }
     return elements.length === 0 ? undefined : elements;
   }
   const single = pick(value);
