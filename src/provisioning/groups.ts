@@ -113,7 +113,7 @@ export class Groups {
 
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
-    const plan = planPage(GROUP, query, { ...options, tenantId: ctx.tenantId });
+    const plan = planPage(GROUP, query, { ...options, tenantId: ctx.tenantId, baseUrl: ctx.baseUrl });
     const page = await this.groups.page(this.sql, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
     const members = isRequested(GROUP, 'members', query.projection)

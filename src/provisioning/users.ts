@@ -90,7 +90,7 @@ export class Users {
 
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
-    const plan = planPage(USER, query, { ...options, tenantId: ctx.tenantId });
+    const plan = planPage(USER, query, { ...options, tenantId: ctx.tenantId, baseUrl: ctx.baseUrl });
     const page = await this.users.page(this.sql, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
     const groups = await this.groupsOf(ctx, page.resources, query.projection, this.sql);

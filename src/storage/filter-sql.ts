@@ -7,6 +7,7 @@ import { resolvePath, resolveSubAttribute, type ResolvedPath } from '../scim/sch
 import type { AttributeDefinition } from '../scim/schema/types.js';
 import type { SqlParams } from './sql-params.js';
 import { isUuid } from '../scim/resource/ids.js';
+import { groupMemberRows, MEMBERSHIP_COLUMNS, userGroupRows } from './membership-sql.js';
 
 /**
  * Compiles a parsed SCIM filter (RFC 7644 §3.4.2.2) into a parameterized SQL condition over a
@@ -21,7 +22,7 @@ export function compileFilter(
   params: SqlParams,
   options: FilterOptions = {},
 ): string {
-  return new FilterCompiler(type, params, options.unknownAsUnassigned === true, options.tenantId).compile(filter);
+  return new FilterCompiler(type, params, options).compile(filter);
 }
 
 export interface FilterOptions {
@@ -32,6 +33,8 @@ export interface FilterOptions {
   readonly unknownAsUnassigned?: boolean;
   /** The tenant, when known, lets membership subqueries run once instead of once per row. */
   readonly tenantId?: string;
+  /** The tenant's SCIM base URL, which meta.location and the $ref of memberships start with. */
+  readonly baseUrl?: string;
 }
 
 const ORDERING: ReadonlySet<CompareOperator> = new Set(['gt', 'ge', 'lt', 'le']);
@@ -64,12 +67,19 @@ function likePattern(operator: CompareOperator, text: string): string {
 }
 
 class FilterCompiler {
+  private readonly unknownAsUnassigned: boolean;
+  private readonly tenantId: string | undefined;
+  private readonly baseUrl: string;
+
   constructor(
     private readonly type: ResourceTypeDefinition,
     private readonly params: SqlParams,
-    private readonly unknownAsUnassigned: boolean,
-    private readonly tenantId: string | undefined,
-  ) {}
+    options: FilterOptions,
+  ) {
+    this.unknownAsUnassigned = options.unknownAsUnassigned === true;
+    this.tenantId = options.tenantId;
+    this.baseUrl = options.baseUrl ?? '';
+  }
 
   /** Whether the path names nothing in this type, when such paths count as unassigned. */
   private unassigned(path: AttributePath): boolean {
@@ -131,9 +141,17 @@ class FilterCompiler {
       if (name === 'externalId') return { sql: 'r.external_id', kind: 'text' };
       if (name === 'meta' && sub === 'created') return { sql: 'r.created_at', kind: 'time' };
       if (name === 'meta' && sub === 'lastModified') return { sql: 'r.updated_at', kind: 'time' };
-      return invalid(
-        `Filtering on meta${sub === undefined ? '' : `.${sub}`} is not supported; use meta.created or meta.lastModified.`,
-      );
+      // The other meta values are what the representation shows, computed from the row.
+      if (name === 'meta' && sub === 'resourceType')
+        return { sql: `${this.params.add(this.type.name)}::text`, kind: 'text' };
+      if (name === 'meta' && sub === 'version') return { sql: `('W/"' || r.version::text || '"')`, kind: 'text' };
+      if (name === 'meta' && sub === 'location') {
+        return {
+          sql: `(${this.params.add(`${this.baseUrl}${this.type.endpoint}/`)}::text || r.id::text)`,
+          kind: 'text',
+        };
+      }
+      return invalid(`meta is complex: filter on one of its sub-attributes, such as meta.lastModified.`);
     }
     if (resolved.extension) return undefined;
     if (this.type.id === 'User' && name === 'userName')
@@ -143,12 +161,26 @@ class FilterCompiler {
     return undefined;
   }
 
+  /** RFC 7644 §3.4.2.2 "pr": a non-empty value; an empty string is as good as none. */
+  private columnPresent(column: Column): string {
+    return column.kind === 'text' ? `(coalesce(${column.sql}, '') <> '')` : `(${column.sql} IS NOT NULL)`;
+  }
+
   private present(path: AttributePath): string {
     const resolved = this.resolve(path);
+    // meta is in every representation.
+    if (resolved.schema === undefined && resolved.attribute.name === 'meta' && resolved.subAttribute === undefined)
+      return 'true';
     const column = this.column(resolved);
-    if (column !== undefined) return `(${column.sql} IS NOT NULL)`;
-    const special = this.membership(resolved);
-    if (special !== undefined) return special.present;
+    if (column !== undefined) return this.columnPresent(column);
+    if (this.isMembership(resolved)) {
+      if (resolved.subAttribute === undefined) {
+        const side = this.type.id === 'Group' ? 'group_id' : 'member_id';
+        return `(EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.${side} = r.id))`;
+      }
+      const rows = this.membershipRows(resolved) ?? '';
+      return `(EXISTS (SELECT 1 FROM ${rows} AS e WHERE ${this.elementPresent(resolved.subAttribute)}))`;
+    }
     const sub = this.effectiveSub(resolved, false);
     return `(r.search @> ${this.params.add(JSON.stringify({ $pr: [this.presencePath(resolved, sub)] }), 'jsonb')})`;
   }
@@ -165,20 +197,38 @@ class FilterCompiler {
     return value;
   }
 
-  /** Group members and User groups live in the membership table, not in the documents. */
-  private membership(resolved: ResolvedPath): { present: string; compare?: never } | undefined {
+  /**
+   * Group members and User groups live in the membership table, not in the documents: the
+   * element rows (membership-sql.ts) of the attribute, when it is one of them.
+   */
+  private membershipRows(resolved: ResolvedPath): string | undefined {
     if (resolved.schema === undefined || resolved.extension) return undefined;
     if (this.type.id === 'Group' && resolved.attribute.name === 'members') {
-      return {
-        present: '(EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id))',
-      };
+      return groupMemberRows(`${this.params.add(this.baseUrl)}::text`);
     }
     if (this.type.id === 'User' && resolved.attribute.name === 'groups') {
-      return {
-        present: '(EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id))',
-      };
+      return userGroupRows(`${this.params.add(this.baseUrl)}::text`);
     }
     return undefined;
+  }
+
+  /** The column of a membership element's sub-attribute, folded unless caseExact. */
+  private elementColumn(sub: AttributeDefinition): Column {
+    const sql = MEMBERSHIP_COLUMNS[sub.name] ?? invalid(`${sub.name} is not a membership sub-attribute.`);
+    return sub.caseExact ? { sql, kind: 'text' } : { sql: `lower(${sql})`, kind: 'text', folded: true };
+  }
+
+  private elementPresent(sub: AttributeDefinition): string {
+    return `(coalesce(${MEMBERSHIP_COLUMNS[sub.name] ?? 'NULL'}, '') <> '')`;
+  }
+
+  private isMembership(resolved: ResolvedPath): boolean {
+    return (
+      resolved.schema !== undefined &&
+      !resolved.extension &&
+      ((this.type.id === 'Group' && resolved.attribute.name === 'members') ||
+        (this.type.id === 'User' && resolved.attribute.name === 'groups'))
+    );
   }
 
   private compare(path: AttributePath, operator: CompareOperator, value: CompareValue): string {
@@ -262,8 +312,8 @@ class FilterCompiler {
   ): string {
     const definition = resolved.subAttribute ?? resolved.attribute;
     if (value === null) {
-      if (operator === 'eq') return `(${column.sql} IS NULL)`;
-      if (operator === 'ne') return `(${column.sql} IS NOT NULL)`;
+      if (operator === 'eq') return `(NOT ${this.columnPresent(column)})`;
+      if (operator === 'ne') return this.columnPresent(column);
       return invalid(`"${describePath(path)} ${operator} null": null can only be compared with eq or ne.`);
     }
     const normalized = this.normalizeValue(definition, value, operator, path);
@@ -296,12 +346,11 @@ class FilterCompiler {
     value: CompareValue,
     path: AttributePath,
   ): string | undefined {
-    if (this.membership(resolved) === undefined) return undefined;
-    const sub = resolved.subAttribute?.name ?? 'value';
-    if (sub !== 'value' || (operator !== 'eq' && operator !== 'ne') || typeof value !== 'string') {
-      return invalid(
-        `${describePath(path)}: filter memberships with "${resolved.attribute.name}.value eq <id>" or "ne".`,
-      );
+    if (!this.isMembership(resolved)) return undefined;
+    const sub = this.effectiveSub(resolved, true);
+    if (sub === undefined) return undefined;
+    if (sub.name !== 'value' || (operator !== 'eq' && operator !== 'ne') || typeof value !== 'string') {
+      return this.compareElements(resolved, sub, operator, value, path);
     }
     if (!isUuid(value)) return operator === 'eq' ? 'false' : 'true';
     const id = this.params.add(value, 'uuid');
@@ -318,6 +367,52 @@ class FilterCompiler {
         SELECT m.member_id FROM scim_group_members m JOIN down d ON m.group_id = d.id WHERE m.tenant_id = ${tenant}
       ) SELECT id FROM down)`;
     return operator === 'eq' ? `(${reachable})` : `(NOT (${reachable}))`;
+  }
+
+  /**
+   * Any comparison on a membership sub-attribute: some element matches (RFC 7644 §3.4.2.2);
+   * `ne` and `eq null`, as on the other multi-valued attributes, mean that none does.
+   */
+  private compareElements(
+    resolved: ResolvedPath,
+    sub: AttributeDefinition,
+    operator: CompareOperator,
+    value: CompareValue,
+    path: AttributePath,
+  ): string {
+    const rows = this.membershipRows(resolved) ?? '';
+    if (value === null) {
+      const some = `(EXISTS (SELECT 1 FROM ${rows} AS e WHERE ${this.elementPresent(sub)}))`;
+      if (operator === 'eq') return `(NOT ${some})`;
+      if (operator === 'ne') return some;
+      return invalid(`"${describePath(path)} ${operator} null": null can only be compared with eq or ne.`);
+    }
+    const asSub = { ...resolved, subAttribute: sub };
+    const column = this.elementColumn(sub);
+    if (operator === 'ne') {
+      const equal = this.compareColumn(column, asSub, 'eq', value, path);
+      return `(NOT EXISTS (SELECT 1 FROM ${rows} AS e WHERE ${equal}))`;
+    }
+    return `(EXISTS (SELECT 1 FROM ${rows} AS e WHERE ${this.compareColumn(column, asSub, operator, value, path)}))`;
+  }
+
+  /** `members[type eq "Group" and display sw "Eng"]`: one element satisfies the whole of it. */
+  private membershipElementFilter(parent: ResolvedPath, filter: Filter, parentPath: AttributePath): string {
+    return elementCondition(parent, filter, parentPath, (sub, leaf, where) => {
+      if (leaf.kind === 'present') return this.elementPresent(sub);
+      if (leaf.value === null) {
+        if (leaf.operator === 'eq') return `(NOT ${this.elementPresent(sub)})`;
+        if (leaf.operator === 'ne') return this.elementPresent(sub);
+        return invalid(`"${describePath(where)} ${leaf.operator} null": null can only be compared with eq or ne.`);
+      }
+      return this.compareColumn(
+        this.elementColumn(sub),
+        { ...parent, subAttribute: sub },
+        leaf.operator,
+        leaf.value,
+        where,
+      );
+    });
   }
 
   /** Checks a comparison value against the attribute's type and folds it as the shadow does. */
@@ -366,8 +461,16 @@ class FilterCompiler {
     if (resolved.attribute.type !== 'complex' || resolved.subAttribute !== undefined) {
       return invalid(`"${describePath(path)}[…]": a value filter needs a complex attribute.`);
     }
-    if (this.membership(resolved) !== undefined) {
-      return this.compile(rebase(inner, path));
+    if (this.isMembership(resolved)) {
+      // `members[value eq "<id>"]` keeps the id lookup; anything else runs on the element rows.
+      if (
+        inner.kind === 'compare' &&
+        inner.path.attribute.toLowerCase() === 'value' &&
+        inner.path.subAttribute === undefined
+      )
+        return this.compile(rebase(inner, path));
+      const rows = this.membershipRows(resolved) ?? '';
+      return `(EXISTS (SELECT 1 FROM ${rows} AS e WHERE ${this.membershipElementFilter(resolved, inner, path)}))`;
     }
     const equalities = collectEqualities(inner);
     if (equalities !== undefined) {
@@ -390,37 +493,56 @@ class FilterCompiler {
 
   /** Compiles a value filter's inner filter against one element `e.value`. */
   private elementFilter(parent: ResolvedPath, filter: Filter, parentPath: AttributePath): string {
-    switch (filter.kind) {
+    return elementCondition(parent, filter, parentPath, (sub, leaf, where) => {
+      const json = `(e.value -> ${this.params.add(sub.name.toLowerCase())})`;
+      if (leaf.kind === 'present') return `(coalesce(${json} #>> '{}', '') <> '')`;
+      if (leaf.value === null) {
+        if (leaf.operator === 'eq') return `(coalesce(${json} #>> '{}', '') = '')`;
+        if (leaf.operator === 'ne') return `(coalesce(${json} #>> '{}', '') <> '')`;
+        return invalid(`"${describePath(where)} ${leaf.operator} null": null can only be compared with eq or ne.`);
+      }
+      const value = this.normalizeValue(sub, leaf.value, leaf.operator, where);
+      if (leaf.operator === 'eq') return `(${json} = ${this.params.add(JSON.stringify(value), 'jsonb')})`;
+      if (leaf.operator === 'ne')
+        return `(${json} IS DISTINCT FROM ${this.params.add(JSON.stringify(value), 'jsonb')})`;
+      return this.scalarPredicate(json, sub, leaf.operator, value);
+    });
+  }
+}
+
+type Leaf = Extract<Filter, { kind: 'present' | 'compare' }>;
+
+/**
+ * The and / or / not of a value filter (`parent[...]`), each comparison or presence test in it
+ * compiled by `leaf` for the sub-attribute of `parent` it names.
+ */
+function elementCondition(
+  parent: ResolvedPath,
+  filter: Filter,
+  parentPath: AttributePath,
+  leaf: (sub: AttributeDefinition, node: Leaf, where: AttributePath) => string,
+): string {
+  const walk = (node: Filter): string => {
+    switch (node.kind) {
       case 'and':
-        return `(${this.elementFilter(parent, filter.left, parentPath)} AND ${this.elementFilter(parent, filter.right, parentPath)})`;
+        return `(${walk(node.left)} AND ${walk(node.right)})`;
       case 'or':
-        return `(${this.elementFilter(parent, filter.left, parentPath)} OR ${this.elementFilter(parent, filter.right, parentPath)})`;
+        return `(${walk(node.left)} OR ${walk(node.right)})`;
       case 'not':
-        return `(NOT coalesce(${this.elementFilter(parent, filter.filter, parentPath)}, false))`;
+        return `(NOT coalesce(${walk(node.filter)}, false))`;
       case 'valuePath':
         return invalid('Value filters cannot be nested (RFC 7644 §3.4.2.2).');
       case 'present':
       case 'compare': {
-        if (filter.path.schema !== undefined || filter.path.subAttribute !== undefined) {
+        if (node.path.schema !== undefined || node.path.subAttribute !== undefined) {
           return invalid(`Inside "${parentPath.attribute}[…]", name sub-attributes of ${parentPath.attribute} only.`);
         }
-        const sub = resolveSubAttribute(parent.attribute, filter.path.attribute, 'invalidFilter');
-        const json = `(e.value -> ${this.params.add(sub.name.toLowerCase())})`;
-        if (filter.kind === 'present') return `(coalesce(${json} #>> '{}', '') <> '')`;
-        const where = { ...parentPath, subAttribute: filter.path.attribute };
-        if (filter.value === null) {
-          if (filter.operator === 'eq') return `(coalesce(${json} #>> '{}', '') = '')`;
-          if (filter.operator === 'ne') return `(coalesce(${json} #>> '{}', '') <> '')`;
-          return invalid(`"${describePath(where)} ${filter.operator} null": null can only be compared with eq or ne.`);
-        }
-        const value = this.normalizeValue(sub, filter.value, filter.operator, where);
-        if (filter.operator === 'eq') return `(${json} = ${this.params.add(JSON.stringify(value), 'jsonb')})`;
-        if (filter.operator === 'ne')
-          return `(${json} IS DISTINCT FROM ${this.params.add(JSON.stringify(value), 'jsonb')})`;
-        return this.scalarPredicate(json, sub, filter.operator, value);
+        const sub = resolveSubAttribute(parent.attribute, node.path.attribute, 'invalidFilter');
+        return leaf(sub, node, { ...parentPath, subAttribute: node.path.attribute });
       }
     }
-  }
+  };
+  return walk(filter);
 }
 
 /** `[type eq "work" and value eq "x"]` → the pairs; undefined when the filter is anything else. */

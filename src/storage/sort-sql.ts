@@ -28,13 +28,18 @@ export function compileSort(
       externalId: 'r.external_id COLLATE "C"',
       'meta.created': 'r.created_at',
       'meta.lastModified': 'r.updated_at',
+      // As the representation shows them: one resource type (ties, kept in creation order), one
+      // base URL, W/"<n>" strings.
+      'meta.resourceType': 'r.created_at',
+      'meta.location': 'r.id::text COLLATE "C"',
+      'meta.version': `('W/"' || r.version::text || '"') COLLATE "C"`,
     };
     const column = columns[sub === undefined ? name : `${name}.${sub}`];
     if (column === undefined) {
       throw new ScimError(
         400,
         'invalidValue',
-        `sortBy: ${name}${sub === undefined ? '' : `.${sub}`} is not sortable; use meta.created or meta.lastModified.`,
+        `sortBy: ${name}${sub === undefined ? '' : `.${sub}`} is not sortable: name a single-valued attribute or sub-attribute, such as meta.lastModified.`,
       );
     }
     expression = column;

@@ -92,14 +92,26 @@ describe('filtering edge cases', () => {
     expect(await ids(`groups.value eq "${outer.id}"`)).toEqual([user.id]);
   });
 
+  it('treats an empty string as no value for pr and eq null, in columns and documents alike (RFC 7644 §3.4.2.2)', async () => {
+    const blank = await scim.createUser({ userName: 'blank@edge.test', externalId: '', title: '' });
+    const filled = await scim.createUser({ userName: 'filled@edge.test', externalId: 'x-1', title: 'T' });
+    expect(await ids('userName sw "blank@" or userName sw "filled@"')).toEqual([blank.id, filled.id]);
+    for (const attribute of ['externalId', 'title']) {
+      expect(await ids(`(userName sw "blank@" or userName sw "filled@") and ${attribute} pr`)).toEqual([filled.id]);
+      expect(await ids(`(userName sw "blank@" or userName sw "filled@") and ${attribute} eq null`)).toEqual([blank.id]);
+    }
+  });
+
   it('matches active pr only where active was given', async () => {
     const given = await scim.createUser({ userName: 'active-given@edge.test', active: true });
     await scim.createUser({ userName: 'active-absent@edge.test' });
     expect(await ids('active pr and userName sw "active-"')).toEqual([given.id]);
   });
 
-  it('refuses sortBy on meta attributes that are not sortable', async () => {
-    expectScimError(await scim.call('GET', '/Users?sortBy=meta.version'), 400, 'invalidValue');
-    expect((await scim.call('GET', '/Users?sortBy=meta.lastModified')).statusCode).toBe(200);
+  it('refuses sortBy on meta as a whole and sorts by each of its sub-attributes (RFC 7644 §3.4.2.3)', async () => {
+    expectScimError(await scim.call('GET', '/Users?sortBy=meta'), 400, 'invalidValue');
+    for (const sub of ['created', 'lastModified', 'resourceType', 'location', 'version']) {
+      expect((await scim.call('GET', `/Users?sortBy=meta.${sub}`)).statusCode).toBe(200);
+    }
   });
 });

@@ -1,0 +1,46 @@
+/**
+ * Group members and User groups as SQL row sets, one row per element with the columns of the
+ * multi-valued attribute (value, display, type, ref for $ref), correlated to the resource row
+ * `r`. Filters on any of their sub-attributes run against these, as the representation the
+ * service returns shows them (member-store.ts builds that representation the same way).
+ */
+
+/** The sub-attribute columns of an element row; `$ref` is `ref`. */
+export const MEMBERSHIP_COLUMNS: Readonly<Record<string, string>> = {
+  value: 'e.value',
+  display: 'e.display',
+  type: 'e.type',
+  $ref: 'e.ref',
+};
+
+/**
+ * A group's members: users show their displayName (else userName), groups their displayName.
+ * `base` is the SQL of the tenant's SCIM base URL.
+ */
+export function groupMemberRows(base: string): string {
+  return `(SELECT m.member_id::text AS value, m.member_type AS type,
+            coalesce(u.document ->> 'displayName', u.user_name, g.display_name) AS display,
+            ${base} || CASE m.member_type WHEN 'User' THEN '/Users/' ELSE '/Groups/' END || m.member_id::text AS ref
+       FROM scim_group_members m
+       LEFT JOIN scim_users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+       LEFT JOIN scim_groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+      WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id)`;
+}
+
+/**
+ * The groups a user belongs to, directly or through nested groups (RFC 7643 §4.1.2), typed
+ * "direct" when any path is one membership long. UNION stops the recursion on cycles.
+ */
+export function userGroupRows(base: string): string {
+  return `(WITH RECURSIVE up(group_id, direct) AS (
+         SELECT m.group_id, true FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id
+         UNION
+         SELECT m.group_id, false FROM scim_group_members m JOIN up ON m.member_id = up.group_id
+          WHERE m.tenant_id = r.tenant_id
+       )
+       SELECT g.id::text AS value, g.display_name AS display,
+              CASE WHEN bool_or(up.direct) THEN 'direct' ELSE 'indirect' END AS type,
+              ${base} || '/Groups/' || g.id::text AS ref
+         FROM up JOIN scim_groups g ON g.tenant_id = r.tenant_id AND g.id = up.group_id
+        GROUP BY g.id, g.display_name)`;
+}
