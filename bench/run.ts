@@ -14,6 +14,7 @@ import { SCENARIOS, type RunData, type Scenario } from './scenarios.js';
 import { GROUP_MEMBER_COUNT, seed, seedShapeDiffers, TENANT_ID, USER_COUNT, type UserRange } from './seed.js';
 import { freePort, HOST, killAll, startServer, type ServerProcess } from './servers.js';
 import { profileSummary, stageBreakdown } from './stages.js';
+import { cpuSnapshot } from './cpu.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POOL_SIZE = 20;
@@ -120,13 +121,21 @@ async function measureOne(side: Side, scenario: Scenario, database: BenchDatabas
     profileRoot === undefined
       ? undefined
       : join(profileRoot, `${side.name}-${scenario.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '')}`);
+  await database.settle();
   const { server, token } = await side.start(database, profileDir);
   try {
     const started = performance.now();
+    const before = cpuSnapshot(server.pid);
     const result = await measure(server.origin, token, scenario.requests(side.data), load);
+    const after = cpuSnapshot(server.pid);
     const latency = `p50 ${result.p50} ms, p99 ${result.p99} ms`;
+    const perRequest = (seconds: number) => `${((seconds * 1e6) / result.sent).toFixed(0)} µs`;
+    const cpu =
+      before === undefined || after === undefined
+        ? ''
+        : `  CPU a request: server ${perRequest(after.server - before.server)}, postgres ${perRequest(after.postgres - before.postgres)}`;
     log(
-      `  ${scenario.name.padEnd(30)} ${side.name.padEnd(8)} ${result.rps.toFixed(0).padStart(6)} req/s  ${latency}  (${ms(started)})`,
+      `  ${scenario.name.padEnd(30)} ${side.name.padEnd(8)} ${result.rps.toFixed(0).padStart(6)} req/s  ${latency}${cpu}  (${ms(started)})`,
     );
     if (result.firstFailure !== undefined) {
       log(`    first non-2xx: ${result.firstFailure}`);

@@ -8,6 +8,7 @@ export const HOST = '127.0.0.1';
 
 export interface ServerProcess {
   readonly name: string;
+  readonly pid: number;
   readonly origin: string;
   /** What the process wrote so far (the service logs JSON lines at LOG_LEVEL=warn). */
   output(): string;
@@ -64,7 +65,7 @@ export async function startServer(
     if (child.exitCode !== null) break;
     try {
       const response = await fetch(`${origin}${readyPath}`);
-      if (response.ok) return { name, origin, output: () => output.join(''), stop };
+      if (response.ok) return { name, pid: child.pid ?? 0, origin, output: () => output.join(''), stop };
     } catch {
       // Not listening yet.
     }

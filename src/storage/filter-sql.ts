@@ -22,7 +22,36 @@ export function compileFilter(
   params: SqlParams,
   options: FilterOptions = {},
 ): string {
-  return new FilterCompiler(type, params, options).compile(filter);
+  return compileWhere(type, filter, params, options).sql;
+}
+
+export interface CompiledWhere {
+  readonly sql: string;
+  /**
+   * Whether the condition's selectivity depends on its values so much that Postgres must plan
+   * it for each request: a generic plan cannot estimate a JSONB containment or a membership
+   * predicate, and guessed one that walked the tenant's rows in creation order to find one email.
+   */
+  readonly planPerValue: boolean;
+  /**
+   * The condition is an equality on a key unique per tenant (id, User userName), the lookup an
+   * identity provider makes before every create: no row but the one can match, so the page needs
+   * no ordering and no count.
+   */
+  readonly atMostOne: boolean;
+}
+
+export function compileWhere(
+  type: ResourceTypeDefinition,
+  filter: Filter,
+  params: SqlParams,
+  options: FilterOptions = {},
+): CompiledWhere {
+  const compiler = new FilterCompiler(type, params, options);
+  const sql = compiler.compile(filter);
+  const atMostOne =
+    filter.kind === 'compare' && filter.operator === 'eq' && filter.value !== null && compiler.isUniqueKey(filter.path);
+  return { sql, planPerValue: compiler.planPerValue, atMostOne };
 }
 
 export interface FilterOptions {
@@ -67,6 +96,8 @@ function likePattern(operator: CompareOperator, text: string): string {
 }
 
 class FilterCompiler {
+  /** Set by every predicate on the shadow document or on membership element rows. */
+  planPerValue = false;
   private readonly unknownAsUnassigned: boolean;
   private readonly tenantId: string | undefined;
   private readonly baseUrl: string;
@@ -114,6 +145,20 @@ class FilterCompiler {
       case 'valuePath':
         return this.unassigned(filter.path) ? 'false' : this.valuePath(filter.path, filter.filter);
     }
+  }
+
+  isUniqueKey(path: AttributePath): boolean {
+    if (this.unassigned(path)) return false;
+    const resolved = this.resolve(path);
+    if (resolved.extension || resolved.subAttribute !== undefined) return false;
+    const name = resolved.attribute.name;
+    return name === 'id' || (this.type.id === 'User' && name === 'userName');
+  }
+
+  /** The shadow document column, noting that the condition needs a plan per value. */
+  private shadow(): string {
+    this.planPerValue = true;
+    return 'r.search';
   }
 
   private resolve(path: AttributePath): ResolvedPath {
@@ -182,7 +227,7 @@ class FilterCompiler {
       return `(EXISTS (SELECT 1 FROM ${rows} AS e WHERE ${this.elementPresent(resolved.subAttribute)}))`;
     }
     const sub = this.effectiveSub(resolved, false);
-    return `(r.search @> ${this.params.add(JSON.stringify({ $pr: [this.presencePath(resolved, sub)] }), 'jsonb')})`;
+    return `(${this.shadow()} @> ${this.params.add(JSON.stringify({ $pr: [this.presencePath(resolved, sub)] }), 'jsonb')})`;
   }
 
   /**
@@ -203,6 +248,7 @@ class FilterCompiler {
    */
   private membershipRows(resolved: ResolvedPath): string | undefined {
     if (resolved.schema === undefined || resolved.extension) return undefined;
+    this.planPerValue = true;
     if (this.type.id === 'Group' && resolved.attribute.name === 'members') {
       return groupMemberRows(`${this.params.add(this.baseUrl)}::text`);
     }
@@ -247,7 +293,7 @@ class FilterCompiler {
     }
     const normalized = this.normalizeValue(definition, value, operator, path);
     if (operator === 'eq' || operator === 'ne') {
-      const containment = `(r.search @> ${this.params.add(JSON.stringify(this.containment(resolved, sub, normalized)), 'jsonb')})`;
+      const containment = `(${this.shadow()} @> ${this.params.add(JSON.stringify(this.containment(resolved, sub, normalized)), 'jsonb')})`;
       return operator === 'eq' ? containment : `(NOT ${containment})`;
     }
     return this.elementPredicate(resolved, sub, (element) =>
@@ -278,10 +324,10 @@ class FilterCompiler {
     const path = this.params.add(keys, 'text[]');
     if (!resolved.attribute.multiValued) {
       const subKey = sub === undefined ? '' : ` -> ${this.params.add(sub.name.toLowerCase())}`;
-      return `(${predicate(`((r.search #> ${path})${subKey})`)})`;
+      return `(${predicate(`((${this.shadow()} #> ${path})${subKey})`)})`;
     }
     const element = sub === undefined ? 'e.value' : `(e.value -> ${this.params.add(sub.name.toLowerCase())})`;
-    return `(EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.search #> ${path}) = 'array' THEN r.search #> ${path} ELSE '[]'::jsonb END) AS e WHERE ${predicate(element)}))`;
+    return `(EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${this.shadow()} #> ${path}) = 'array' THEN ${this.shadow()} #> ${path} ELSE '[]'::jsonb END) AS e WHERE ${predicate(element)}))`;
   }
 
   /** A comparison on one JSONB scalar (`json`), typed by the attribute definition. */
@@ -358,14 +404,19 @@ class FilterCompiler {
       const exists = `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id AND m.member_id = ${id})`;
       return operator === 'eq' ? `(${exists})` : `(NOT ${exists})`;
     }
-    // User.groups holds indirect memberships too (RFC 7643 §4.1.2): everyone reachable from the
-    // group through nested groups. Computed once, not per row, when the tenant is known.
+    // User.groups holds indirect memberships too (RFC 7643 §4.1.2): the members of the group and
+    // of the groups nested in it. Computed once, not per row, when the tenant is known; each
+    // step is a LATERAL index probe (see MemberStore.groupsOfUsers for why).
     const tenant = this.tenantId === undefined ? 'r.tenant_id' : this.params.add(this.tenantId);
-    const reachable = `r.id IN (WITH RECURSIVE down(id) AS (
-        SELECT m.member_id FROM scim_group_members m WHERE m.tenant_id = ${tenant} AND m.group_id = ${id}
+    const reachable = `r.id IN (WITH RECURSIVE nested(id) AS (
+        SELECT ${id}
         UNION
-        SELECT m.member_id FROM scim_group_members m JOIN down d ON m.group_id = d.id WHERE m.tenant_id = ${tenant}
-      ) SELECT id FROM down)`;
+        SELECT x.member_id FROM nested n
+         CROSS JOIN LATERAL (SELECT m.member_id FROM scim_group_members m
+                              WHERE m.tenant_id = ${tenant} AND m.group_id = n.id AND m.member_type = 'Group' OFFSET 0) x
+      ) SELECT x.member_id FROM nested n
+         CROSS JOIN LATERAL (SELECT m.member_id FROM scim_group_members m
+                              WHERE m.tenant_id = ${tenant} AND m.group_id = n.id OFFSET 0) x)`;
     return operator === 'eq' ? `(${reachable})` : `(NOT (${reachable}))`;
   }
 
@@ -482,12 +533,12 @@ class FilterCompiler {
       const keys = this.shadowKeys(resolved);
       let doc: JsonValue = resolved.attribute.multiValued ? [element] : element;
       for (let i = keys.length - 1; i >= 0; i -= 1) doc = { [keys[i] ?? '']: doc };
-      return `(r.search @> ${this.params.add(JSON.stringify(doc), 'jsonb')})`;
+      return `(${this.shadow()} @> ${this.params.add(JSON.stringify(doc), 'jsonb')})`;
     }
     const keys = this.params.add(this.shadowKeys(resolved), 'text[]');
     const source = resolved.attribute.multiValued
-      ? `jsonb_array_elements(CASE WHEN jsonb_typeof(r.search #> ${keys}) = 'array' THEN r.search #> ${keys} ELSE '[]'::jsonb END)`
-      : `jsonb_build_array(r.search #> ${keys})`;
+      ? `jsonb_array_elements(CASE WHEN jsonb_typeof(${this.shadow()} #> ${keys}) = 'array' THEN ${this.shadow()} #> ${keys} ELSE '[]'::jsonb END)`
+      : `jsonb_build_array(${this.shadow()} #> ${keys})`;
     return `(EXISTS (SELECT 1 FROM ${source} AS e WHERE ${this.elementFilter(resolved, inner, path)}))`;
   }
 

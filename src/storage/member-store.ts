@@ -126,22 +126,26 @@ export class MemberStore {
 
   /**
    * The groups each user belongs to, directly or through nested groups (RFC 7643 §4.1.2).
-   * UNION (not UNION ALL) makes the recursion stop on membership cycles.
+   * UNION (not UNION ALL) makes the recursion stop on membership cycles. Each step is a
+   * LATERAL index probe (OFFSET 0 keeps the planner from flattening it): the generic plan of
+   * a plain join here hashed a sequential scan of the tenant's memberships on every read.
    */
   async groupsOfUsers(q: Transaction, tenantId: string, userIds: readonly string[]): Promise<GroupOfUser[]> {
     if (userIds.length === 0) return [];
     const rows = await q.rows<{ user_id: string; group_id: string; display: string; direct: boolean }[]>(
-      `WITH RECURSIVE reach(user_id, group_id) AS (
-         SELECT m.member_id, m.group_id FROM scim_group_members m
+      `WITH RECURSIVE reach(user_id, group_id, direct) AS (
+         SELECT m.member_id, m.group_id, true FROM scim_group_members m
           WHERE m.tenant_id = $1 AND m.member_id = ANY($2::uuid[])
          UNION
-         SELECT r.user_id, m.group_id FROM scim_group_members m JOIN reach r ON m.member_id = r.group_id
-          WHERE m.tenant_id = $1
+         SELECT r.user_id, up.group_id, false FROM reach r
+          CROSS JOIN LATERAL (SELECT m.group_id FROM scim_group_members m
+                               WHERE m.tenant_id = $1 AND m.member_id = r.group_id OFFSET 0) up
        )
-       SELECT r.user_id, g.id AS group_id, g.display_name AS display,
-              EXISTS (SELECT 1 FROM scim_group_members d
-                       WHERE d.tenant_id = $1 AND d.member_id = r.user_id AND d.group_id = g.id) AS direct
-         FROM reach r JOIN scim_groups g ON g.tenant_id = $1 AND g.id = r.group_id
+       SELECT r.user_id, g.id AS group_id, g.display_name AS display, bool_or(r.direct) AS direct
+         FROM reach r
+        CROSS JOIN LATERAL (SELECT g.id, g.display_name FROM scim_groups g
+                             WHERE g.tenant_id = $1 AND g.id = r.group_id OFFSET 0) g
+        GROUP BY r.user_id, g.id, g.display_name
         ORDER BY g.display_name, g.id`,
       tenantId,
       userIds,

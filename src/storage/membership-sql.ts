@@ -29,18 +29,22 @@ export function groupMemberRows(base: string): string {
 
 /**
  * The groups a user belongs to, directly or through nested groups (RFC 7643 §4.1.2), typed
- * "direct" when any path is one membership long. UNION stops the recursion on cycles.
+ * "direct" when any path is one membership long. UNION stops the recursion on cycles; the
+ * LATERAL probes are as in MemberStore.groupsOfUsers.
  */
 export function userGroupRows(base: string): string {
   return `(WITH RECURSIVE up(group_id, direct) AS (
          SELECT m.group_id, true FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id
          UNION
-         SELECT m.group_id, false FROM scim_group_members m JOIN up ON m.member_id = up.group_id
-          WHERE m.tenant_id = r.tenant_id
+         SELECT x.group_id, false FROM up
+          CROSS JOIN LATERAL (SELECT m.group_id FROM scim_group_members m
+                               WHERE m.tenant_id = r.tenant_id AND m.member_id = up.group_id OFFSET 0) x
        )
        SELECT g.id::text AS value, g.display_name AS display,
               CASE WHEN bool_or(up.direct) THEN 'direct' ELSE 'indirect' END AS type,
               ${base} || '/Groups/' || g.id::text AS ref
-         FROM up JOIN scim_groups g ON g.tenant_id = r.tenant_id AND g.id = up.group_id
+         FROM up
+        CROSS JOIN LATERAL (SELECT g.id, g.display_name FROM scim_groups g
+                             WHERE g.tenant_id = r.tenant_id AND g.id = up.group_id OFFSET 0) g
         GROUP BY g.id, g.display_name)`;
 }

@@ -2,7 +2,7 @@ import { decodeCursor, encodeCursor, queryFingerprint } from '../scim/cursor.js'
 import { formatFilter } from '../scim/filter/format.js';
 import type { ListQuery } from '../scim/list-query.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
-import { compileFilter, type FilterOptions } from './filter-sql.js';
+import { compileWhere, type FilterOptions } from './filter-sql.js';
 import type { PageRequest, ResourcePage } from './resource-rows.js';
 import { compileSort } from './sort-sql.js';
 import { SqlParams } from './sql-params.js';
@@ -19,12 +19,20 @@ export interface PlannedPage {
  */
 export function planPage(type: ResourceTypeDefinition, query: ListQuery, options: FilterOptions = {}): PlannedPage {
   const whereParams = new SqlParams();
-  const where = query.filter === undefined ? undefined : compileFilter(type, query.filter, whereParams, options);
+  const compiled = query.filter === undefined ? undefined : compileWhere(type, query.filter, whereParams, options);
+  const where = compiled?.sql;
   const descending = query.sortOrder === 'descending';
   // The tenant's placeholder follows the filter's; the sort's follow the tenant's.
   const orderByParams = new SqlParams(whereParams.values.length + 1);
   const orderBy = compileSort(type, query.sortBy, descending, orderByParams);
-  const base = { where, whereParams: whereParams.values, orderBy, orderByParams: orderByParams.values };
+  const base = {
+    where,
+    whereParams: whereParams.values,
+    orderBy,
+    orderByParams: orderByParams.values,
+    planPerValue: compiled?.planPerValue === true,
+    atMostOne: compiled?.atMostOne === true,
+  };
   if (query.cursor === undefined) {
     return { request: { ...base, offset: query.startIndex - 1, limit: query.count }, nextCursor: () => undefined };
   }

@@ -11,7 +11,8 @@ export function firstRow<T>(rows: readonly T[]): T {
 /**
  * One page and the total. The filter's placeholders are numbered from $1; the tenant, the
  * keyset and the limit take the next ones. Index paging counts with a window function in the
- * same round trip; cursor paging counts separately, since the keyset narrows the rows it reads.
+ * same round trip; cursor paging counts separately, since the keyset narrows the rows it reads;
+ * a unique-key lookup needs neither.
  */
 export async function pageOf(
   q: Transaction,
@@ -28,7 +29,22 @@ export async function pageOf(
     return Number(rows[0]?.total ?? 0);
   };
   if (request.limit === 0) return { resources: [], total: await count(), hasMore: false };
+  if (request.atMostOne === true && request.keyset === undefined) {
+    // A unique-key lookup: the one row, if any, is the whole result; its plan never changes.
+    const rows = await q.rows<ResourceRow[]>(
+      preparedIfRoom(
+        `SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns} FROM ${table} r WHERE ${where}`,
+      ),
+      ...base,
+    );
+    return {
+      resources: rows.slice(request.offset, request.offset + request.limit).map(toStoredResource),
+      total: rows.length,
+      hasMore: false,
+    };
+  }
   const params = [...base, ...request.orderByParams];
+  const statement = (sql: string) => (request.planPerValue === true ? sql : preparedIfRoom(sql));
 
   if (request.keyset !== undefined) {
     const { after, descending } = request.keyset;
@@ -39,7 +55,7 @@ export async function pageOf(
     }
     params.push(request.limit + 1);
     const rows = await q.rows<ResourceRow[]>(
-      preparedIfRoom(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns} FROM ${table} r
+      statement(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns} FROM ${table} r
         WHERE ${where}${keyset} ORDER BY ${request.orderBy} LIMIT $${params.length}`),
       ...params,
     );
@@ -52,7 +68,7 @@ export async function pageOf(
 
   params.push(request.limit, request.offset);
   const rows = await q.rows<(ResourceRow & { total: string })[]>(
-    preparedIfRoom(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns}, count(*) OVER () AS total
+    statement(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns}, count(*) OVER () AS total
        FROM ${table} r WHERE ${where}
       ORDER BY ${request.orderBy}
       LIMIT $${params.length - 1} OFFSET $${params.length}`),

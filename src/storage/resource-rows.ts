@@ -54,6 +54,10 @@ export interface PageRequest {
   readonly whereParams: readonly unknown[];
   readonly orderBy: string;
   readonly orderByParams: readonly unknown[];
+  /** Send the statement unnamed, so Postgres plans it for these values (see CompiledWhere). */
+  readonly planPerValue?: boolean;
+  /** At most one row can match (see CompiledWhere): no ORDER BY, LIMIT or count needed. */
+  readonly atMostOne?: boolean;
   readonly offset: number;
   readonly limit: number;
   /**

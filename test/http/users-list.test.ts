@@ -116,6 +116,23 @@ describe('filtering (RFC 7644 §3.4.2.2)', () => {
     expect(await filter('id eq "nope"')).toEqual([]);
   });
 
+  it('pages a unique-key lookup like any other list (RFC 7644 §3.4.2.4)', async () => {
+    const list = async (query: string) => {
+      const res = await scim.call('GET', `/Users?${query}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<{ totalResults: number; startIndex: number; itemsPerPage: number; Resources: unknown[] }>();
+    };
+    const byName = `filter=${encodeURIComponent('userName eq "CAROL@example.com"')}`;
+    expect(await list(byName)).toMatchObject({ totalResults: 1, startIndex: 1, itemsPerPage: 1 });
+    expect(await list(`${byName}&startIndex=2`)).toMatchObject({ totalResults: 1, startIndex: 2, itemsPerPage: 0 });
+    expect(await list(`${byName}&count=0`)).toMatchObject({ totalResults: 1, itemsPerPage: 0 });
+    const byId = `filter=${encodeURIComponent(`id eq "${ids['carol@example.com'] ?? ''}"`)}&sortBy=title&sortOrder=descending`;
+    expect(await list(byId)).toMatchObject({ totalResults: 1, itemsPerPage: 1 });
+    const page = await list(`filter=${encodeURIComponent('userName eq "nobody@example.com"')}&cursor=`);
+    expect(page).toMatchObject({ totalResults: 0, itemsPerPage: 0 });
+    expect(page).not.toHaveProperty('nextCursor');
+  });
+
   it.each([
     ['userName equals "x"', 'invalidFilter'],
     ['shoeSize eq 42', 'invalidFilter'],

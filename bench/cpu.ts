@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+// Linux's USER_HZ: /proc reports CPU time in these ticks.
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL server's processes on this machine (backends included), by their command name. */
+function postgresPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+export interface CpuUse {
+  /** CPU seconds of the server under test. */
+  readonly server: number;
+  /** CPU seconds of every PostgreSQL process: the work the server's statements cost the database. */
+  readonly postgres: number;
+}
+
+/**
+ * What the server and PostgreSQL have used so far; the difference of two snapshots divided by
+ * the requests in between is each side's CPU per request. Undefined where /proc is missing.
+ */
+export function cpuSnapshot(serverPid: number): CpuUse | undefined {
+  try {
+    readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  return { server: cpuOf(serverPid), postgres: postgresPids().reduce((sum, pid) => sum + cpuOf(pid), 0) };
+}
