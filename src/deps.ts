@@ -37,6 +37,8 @@ export interface DepsOptions {
   readonly logger: Logger;
   /** The database actually used: config.databaseUrl, or the embedded server's URL. */
   readonly databaseUrl: string;
+  /** Serving from the embedded PGlite server, which cannot keep named statements apart. */
+  readonly embedded?: boolean;
   /** Migration names this build ships; /readyz waits for all of them. */
   readonly migrations: readonly string[];
   /** Revocation reaches every replica within this long (default 2 s; the issue allows 5 s). */
@@ -45,7 +47,7 @@ export interface DepsOptions {
 
 export function createDeps(options: DepsOptions): Deps {
   const { config, secrets, logger, databaseUrl, migrations } = options;
-  const db = createDatabase(databaseUrl, config.databasePoolSize);
+  const db = createDatabase(databaseUrl, config.databasePoolSize, { namedStatements: options.embedded !== true });
   const tenantStore = new TenantStore(db);
   const members = new MemberStore();
   const users = new Users(db, new UserStore(), members);

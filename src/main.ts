@@ -57,7 +57,14 @@ async function main(): Promise<void> {
   const applied = await migrate(database.url, migrations);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-  deps = createDeps({ config, secrets, logger, databaseUrl: database.url, migrations: migrations.map((m) => m.name) });
+  deps = createDeps({
+    config,
+    secrets,
+    logger,
+    databaseUrl: database.url,
+    embedded: database.embedded,
+    migrations: migrations.map((m) => m.name),
+  });
   app = await buildApp(deps);
   if (stopping) return;
   await app.listen({ host: config.host, port: config.port });

@@ -21,18 +21,31 @@ export interface Sql {
 export type Transaction = Sql;
 
 // The pg pool under each client: Prisma's adapter and the raw SQL share it.
-const pools = new WeakMap<object, pg.Pool>();
+const pools = new WeakMap<object, { pool: pg.Pool; named: boolean }>();
 
-export function createDatabase(url: string, poolSize: number): Database {
+export interface DatabaseOptions {
+  /**
+   * Send hot statements as named prepared statements (the default). The embedded PGlite server
+   * serves every connection from one session, where a name prepared on one connection already
+   * exists for the next: there, statements go unnamed.
+   */
+  readonly namedStatements?: boolean;
+}
+
+export function createDatabase(url: string, poolSize: number, options: DatabaseOptions = {}): Database {
+  const named = options.namedStatements !== false;
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE, shutdown)
   // is dropped from the pool by pg itself; without a listener its 'error' event would crash
   // the process. Requests that were using a connection still get their own error.
   pool.on('error', () => undefined);
   // StatementNameGenerator is typed to return a string; undefined leaves a statement unnamed.
-  const adapter = new PrismaPg(pool, { statementNameGenerator: (query) => statementName(query.sql) as string });
+  const adapter = new PrismaPg(
+    pool,
+    named ? { statementNameGenerator: (query) => statementName(query.sql) as string } : {},
+  );
   const client = new PrismaClient({ adapter });
-  pools.set(client, pool);
+  pools.set(client, { pool, named });
   return client;
 }
 
@@ -42,14 +55,18 @@ export async function closeDatabase(db: Database): Promise<void> {
 }
 
 function poolOf(db: Database): pg.Pool {
-  const pool = pools.get(db);
-  if (pool === undefined) throw new Error('not a database made by createDatabase');
-  return pool;
+  return entryOf(db).pool;
 }
 
-function sqlOn(runner: pg.Pool | pg.PoolClient): Sql {
+function entryOf(db: Database): { pool: pg.Pool; named: boolean } {
+  const entry = pools.get(db);
+  if (entry === undefined) throw new Error('not a database made by createDatabase');
+  return entry;
+}
+
+function sqlOn(runner: pg.Pool | pg.PoolClient, named: boolean): Sql {
   const run = (sql: string, params: unknown[]) => {
-    const name = statementName(sql);
+    const name = named ? statementName(sql) : undefined;
     return runner.query(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params });
   };
   return {
@@ -60,7 +77,8 @@ function sqlOn(runner: pg.Pool | pg.PoolClient): Sql {
 
 /** SQL outside any transaction: each statement commits on its own. */
 export function sqlOf(db: Database): Sql {
-  return sqlOn(poolOf(db));
+  const { pool, named } = entryOf(db);
+  return sqlOn(pool, named);
 }
 
 const ATTEMPTS = 3;
@@ -72,13 +90,13 @@ const ATTEMPTS = 3;
  * again, so the work must only touch the database and values it computes itself.
  */
 export async function inTransaction<T>(db: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
-  const pool = poolOf(db);
+  const { pool, named } = entryOf(db);
   for (let attempt = 1; ; attempt += 1) {
     const client = await pool.connect();
     let broken = false;
     try {
       await client.query('BEGIN');
-      const result = await work(sqlOn(client));
+      const result = await work(sqlOn(client, named));
       await client.query('COMMIT');
       return result;
     } catch (error) {

@@ -25,6 +25,8 @@ export interface TestApp {
 export interface TestAppOptions {
   readonly database?: TestDatabase;
   readonly tokenCacheTtlMs?: number;
+  /** The database is the embedded PGlite server. */
+  readonly embedded?: boolean;
 }
 
 /** The app on a fresh database clone, as main.ts wires it, but not listening. */
@@ -55,6 +57,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     databaseUrl: database.url,
     migrations,
     ...(options.tokenCacheTtlMs === undefined ? {} : { tokenCacheTtlMs: options.tokenCacheTtlMs }),
+    ...(options.embedded === undefined ? {} : { embedded: options.embedded }),
   });
   const app = await buildApp(deps);
   await app.ready();
