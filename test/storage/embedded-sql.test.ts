@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { closeDatabase, createDatabase, inTransaction, sqlOf } from '../../src/storage/db.js';
 import { startEmbeddedDatabase, type DatabaseServer } from '../../src/storage/embedded.js';
+import { OutboxStore } from '../../src/storage/outbox.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import {
@@ -24,7 +27,7 @@ let scim: ScimClient;
 beforeAll(async () => {
   server = await startEmbeddedDatabase(dir, 4);
   await migrate(server.url);
-  t = await createTestApp({ database: { url: server.url, name: 'pglite', drop: async () => {} } });
+  t = await createTestApp({ database: { url: server.url, name: 'pglite', drop: async () => {} }, embedded: true });
   scim = await scimTenant(t, 'pglite');
 }, 60_000);
 afterAll(async () => {
@@ -82,5 +85,57 @@ describe('resource SQL on the embedded PGlite database', () => {
     expect((await scim.call('GET', `/Groups/${group.id}`)).json<{ members: unknown[] }>().members).toHaveLength(1);
     const dup = await scim.call('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'BOB@example.com' });
     expect(dup.statusCode).toBe(409);
+  });
+
+  it('runs membership and meta filters, and numbers outbox events, as on PostgreSQL 15', async () => {
+    const carol = await scim.createUser({ userName: 'carol@example.com', displayName: 'Carol' });
+    const inner = await scim.createGroup({
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Inner',
+      members: [{ value: carol.id }],
+    });
+    const outer = await scim.createGroup({
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Outer',
+      members: [{ value: inner.id, type: 'Group' }],
+    });
+    const ids = async (endpoint: string, f: string) =>
+      (await scim.call('GET', `${endpoint}?filter=${encodeURIComponent(f)}`))
+        .json<{ Resources: { id: string }[] }>()
+        .Resources.map((r) => r.id);
+    expect(await ids('/Groups', 'members[type eq "User" and display eq "carol"]')).toEqual([inner.id]);
+    expect(await ids('/Users', 'groups[type eq "indirect" and display eq "Outer"]')).toEqual([carol.id]);
+    expect(await ids('/Users', `groups.value eq "${outer.id}"`)).toEqual([carol.id]);
+    expect(await ids('/Users', `meta.location ew "/Users/${carol.id}"`)).toEqual([carol.id]);
+
+    const db = createDatabase(server.url, 2, { namedStatements: false });
+    try {
+      const outbox = new OutboxStore();
+      const events = [1, 2].map(() => ({
+        id: randomUUID(),
+        type: 'user.updated',
+        resourceType: 'User' as const,
+        resourceId: carol.id,
+        externalId: undefined,
+        data: { userName: 'carol@example.com' },
+        changedAttributes: ['title'],
+      }));
+      const stored = await inTransaction(db, (tx) => outbox.append(tx, scim.tenantId, events));
+      expect(stored.map((e) => e.sequence)).toEqual([1, 2]);
+      expect((await outbox.after(sqlOf(db), scim.tenantId, 1, 10)).map((e) => e.id)).toEqual([events[1]?.id]);
+    } finally {
+      await closeDatabase(db);
+    }
+  });
+
+  it('serves concurrent requests, which PGlite runs on one session, without statement name clashes', async () => {
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        scim.call('POST', '/Users', { schemas: [USER_SCHEMA], userName: `parallel${i}@example.com` }),
+      ),
+    );
+    expect(created.map((r) => r.statusCode)).toEqual(created.map(() => 201));
+    const read = await Promise.all(created.map((r) => scim.call('GET', `/Users/${r.json<{ id: string }>().id}`)));
+    expect(read.map((r) => r.statusCode)).toEqual(read.map(() => 200));
   });
 });

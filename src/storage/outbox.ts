@@ -1,0 +1,94 @@
+import type { JsonObject } from '../scim/resource/json.js';
+import type { Sql, Transaction } from './db.js';
+import { preparedSql } from './prepared-sql.js';
+
+/** An event as a use case hands it to the outbox, inside the transaction of its change. */
+export interface EventToAppend {
+  readonly id: string;
+  readonly type: string;
+  readonly resourceType: 'User' | 'Group';
+  readonly resourceId: string;
+  readonly externalId: string | undefined;
+  readonly data: JsonObject;
+  readonly changedAttributes: readonly string[];
+}
+
+/** An event as the outbox holds it: numbered within its tenant. */
+export interface StoredEvent extends EventToAppend {
+  readonly tenantId: string;
+  /** Per tenant, from 1, without gaps, in commit order. */
+  readonly sequence: number;
+  readonly occurredAt: Date;
+}
+
+interface EventRow {
+  tenant_id: string;
+  sequence: string;
+  id: string;
+  type: string;
+  resource_type: 'User' | 'Group';
+  resource_id: string;
+  external_id: string | null;
+  data: JsonObject;
+  changed_attributes: string[];
+  occurred_at: Date;
+}
+
+const COLUMNS =
+  'tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, occurred_at';
+
+/*
+ * The tenant's counter is raised in the writing transaction, which holds the tenant row's lock
+ * from here to its commit: a tenant's events are numbered in commit order, without gaps, and a
+ * reader that has seen sequence n has seen every event below it (docs/events.md, "Order").
+ * A rolled-back transaction rolls its increment back with its events.
+ */
+const APPEND = preparedSql(`WITH counter AS (
+    UPDATE tenants SET event_sequence = event_sequence + jsonb_array_length($2::jsonb)
+     WHERE id = $1 RETURNING event_sequence
+  )
+  INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes)
+  SELECT $1, counter.event_sequence - jsonb_array_length($2::jsonb) + e.ord,
+         (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
+         e.doc ->> 'externalId', e.doc -> 'data',
+         ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes'))
+    FROM counter, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(doc, ord)
+  RETURNING ${COLUMNS}`);
+
+const AFTER = preparedSql(`SELECT ${COLUMNS} FROM outbox_events
+  WHERE tenant_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`);
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    tenantId: row.tenant_id,
+    sequence: Number(row.sequence),
+    id: row.id,
+    type: row.type,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    externalId: row.external_id ?? undefined,
+    data: row.data,
+    changedAttributes: row.changed_attributes,
+    occurredAt: row.occurred_at,
+  };
+}
+
+/**
+ * The transactional outbox (STYLE.md): events are appended on the caller's transaction, so they
+ * commit or roll back with the change they describe.
+ */
+export class OutboxStore {
+  /** Appends the events in order; an unknown tenant appends nothing. */
+  async append(q: Transaction, tenantId: string, events: readonly EventToAppend[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const docs = events.map((e) => ({ ...e, externalId: e.externalId ?? null }));
+    const rows = await q.rows<EventRow[]>(APPEND, tenantId, JSON.stringify(docs));
+    return rows.map(toStoredEvent).sort((a, b) => a.sequence - b.sequence);
+  }
+
+  /** The tenant's events after `sequence`, oldest first. */
+  async after(q: Sql, tenantId: string, sequence: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await q.rows<EventRow[]>(AFTER, tenantId, sequence, limit);
+    return rows.map(toStoredEvent);
+  }
+}
