@@ -2,8 +2,11 @@
  * The raw baseline: bare Fastify routes at the service's own paths that run the equivalent SQL
  * with pg on the same tables, and nothing else (no authentication, schema validation, PATCH
  * engine or projection). What the service does beyond this is its overhead; `npm run bench`
- * starts this file in its own process and reports the ratio.
+ * starts this file in its own process and reports the ratio. Like the service, every write
+ * appends its event to the outbox in the same transaction, numbered by the tenant's counter
+ * (docs/events.md): that is part of the equivalent SQL, not of the overhead.
  */
+import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
 
@@ -55,6 +58,13 @@ function firstOperationValue(body: unknown): unknown {
   return isObject(first) ? first['value'] : undefined;
 }
 
+// The tenant's counter and the event row, in one statement ($1 tenant; the event's columns after).
+const APPEND_EVENT = `WITH counter AS (
+    UPDATE tenants SET event_sequence = event_sequence + 1 WHERE id = $1 RETURNING event_sequence
+  )
+  INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, data)
+  SELECT $1, event_sequence, $2::uuid, $3, $4, $5::uuid, $6::jsonb FROM counter`;
+
 async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
@@ -75,21 +85,33 @@ app.get('/readyz', async () => {
   return { status: 'ready' };
 });
 
-// Insert a row with its document and search jsonb (a lowercased copy stands in for the shadow).
+// Insert a row with its document and search jsonb (a lowercased copy stands in for the shadow),
+// and its user.created event, in one statement.
 app.post<{ Params: Params }>('/scim/v2/:tenantId/Users', async (request, reply) => {
   const body = request.body;
   if (!isObject(body) || typeof body['userName'] !== 'string') return reply.code(400).send();
   const text = JSON.stringify(body);
   const externalId = body['externalId'];
+  const id = randomUUID();
   const { rows } = await pool.query<Row>(
-    `INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search)
-     VALUES ($1, gen_random_uuid(), $2, $3, true, $4::jsonb, $5::jsonb) RETURNING ${RETURNING}`,
+    `WITH u AS (
+       INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search)
+       VALUES ($1, $6::uuid, $2, $3, true, $4::jsonb, $5::jsonb) RETURNING ${RETURNING}
+     ), counter AS (
+       UPDATE tenants SET event_sequence = event_sequence + 1 WHERE id = $1 RETURNING event_sequence
+     ), event AS (
+       INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, data)
+       SELECT $1, event_sequence, $7::uuid, 'user.created', 'User', $6::uuid, $4::jsonb FROM counter, u
+     )
+     SELECT * FROM u`,
     [
       request.params.tenantId,
       body['userName'],
       typeof externalId === 'string' ? externalId : null,
       text,
       text.toLowerCase(),
+      id,
+      randomUUID(),
     ],
   );
   const row = rows[0];
@@ -130,7 +152,7 @@ app.get<{ Params: Params; Querystring: { filter?: string } }>('/scim/v2/:tenantI
   });
 });
 
-// Read-modify-write of one user in a transaction, the row locked FOR UPDATE.
+// Read-modify-write of one user in a transaction, the row locked FOR UPDATE, with its event.
 app.patch<{ Params: Params }>('/scim/v2/:tenantId/Users/:id', async (request, reply) => {
   const title = firstOperationValue(request.body);
   const { tenantId, id } = request.params;
@@ -147,13 +169,14 @@ app.patch<{ Params: Params }>('/scim/v2/:tenantId/Users/:id', async (request, re
         WHERE tenant_id = $1 AND id = $2::uuid RETURNING ${RETURNING}`,
       [tenantId, id, text, text.toLowerCase()],
     );
+    await client.query(APPEND_EVENT, [tenantId, randomUUID(), 'user.updated', 'User', id, text]);
     return updated.rows[0];
   });
   if (row === undefined) return reply.code(404).send();
   return reply.type('application/scim+json').send(representation(tenantId, 'User', row));
 });
 
-// Insert one membership row and bump the group's version, in one transaction.
+// Insert one membership row, bump the group's version and append the event, in one transaction.
 app.patch<{ Params: Params }>('/scim/v2/:tenantId/Groups/:id', async (request, reply) => {
   const value = firstOperationValue(request.body);
   const member: unknown = Array.isArray(value) && isObject(value[0]) ? value[0]['value'] : undefined;
@@ -170,6 +193,14 @@ app.patch<{ Params: Params }>('/scim/v2/:tenantId/Groups/:id', async (request, r
        RETURNING ${RETURNING}`,
       [tenantId, id],
     );
+    await client.query(APPEND_EVENT, [
+      tenantId,
+      randomUUID(),
+      'group.member_added',
+      'Group',
+      id,
+      JSON.stringify({ groupId: id, member: { value: member, type: 'User' } }),
+    ]);
     return updated.rows[0];
   });
   if (row === undefined) return reply.code(404).send();

@@ -3,6 +3,7 @@ import type { Secrets } from './config/secrets.js';
 import type { Logger } from './observability/logger.js';
 import { defaultRegistry, type SchemaRegistry } from './scim/schema/registry.js';
 import { closeDatabase, createDatabase, type Database } from './storage/db.js';
+import { OutboxStore } from './storage/outbox.js';
 import { checkReadiness, type Readiness } from './storage/readiness.js';
 import { TenantStore } from './storage/tenant-store.js';
 import { TokenStore } from './storage/token-store.js';
@@ -50,8 +51,9 @@ export function createDeps(options: DepsOptions): Deps {
   const db = createDatabase(databaseUrl, config.databasePoolSize, { namedStatements: options.embedded !== true });
   const tenantStore = new TenantStore(db);
   const members = new MemberStore();
-  const users = new Users(db, new UserStore(), members);
-  const groups = new Groups(db, new GroupStore(), members);
+  const outbox = new OutboxStore();
+  const users = new Users(db, new UserStore(), members, outbox);
+  const groups = new Groups(db, new GroupStore(), members, outbox);
   return {
     config,
     secrets,

@@ -14,7 +14,10 @@ import { GROUP_RESOURCE_TYPE as GROUP } from '../scim/schema/registry.js';
 import { inTransaction, sqlOf, type Database, type Sql, type Transaction } from '../storage/db.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
 import type { GroupStore, GroupWrite } from '../storage/group-store.js';
-import type { Member, MemberStore, MemberType } from '../storage/member-store.js';
+import type { Member, MemberRef, MemberStore } from '../storage/member-store.js';
+import type { EventToAppend, OutboxStore } from '../storage/outbox.js';
+import { created, deleted, membershipChanged, updated } from './events.js';
+import { MembershipDelta } from './membership-delta.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { TenantContext } from './context.js';
 import { planPage } from '../storage/page-plan.js';
@@ -34,6 +37,7 @@ export class Groups {
     private readonly db: Database,
     private readonly groups: GroupStore,
     private readonly members: MemberStore,
+    private readonly outbox: OutboxStore,
   ) {
     this.sql = sqlOf(db);
   }
@@ -43,7 +47,9 @@ export class Groups {
     const id = randomUUID();
     const stored = await inTransaction(this.db, async (tx) => {
       const group = await this.groups.insert(tx, ctx.tenantId, id, write);
-      await this.addMembers(tx, ctx.tenantId, id, members);
+      const delta = new MembershipDelta();
+      delta.added(await this.addMembers(tx, ctx.tenantId, id, members));
+      await this.appendEvents(tx, ctx, group, [created(ctx, 'Group', id, write.document, group)], delta);
       return group;
     });
     return this.result(ctx, stored, projection, this.sql);
@@ -66,10 +72,13 @@ export class Groups {
     const stored = await inTransaction(this.db, async (tx) => {
       const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
       const { write, members } = this.prepare(body, current.document);
-      const updated = await this.groups.update(tx, ctx.tenantId, id, write);
-      await this.members.clear(tx, ctx.tenantId, id);
-      await this.addMembers(tx, ctx.tenantId, id, members);
-      return updated;
+      const written = await this.groups.update(tx, ctx.tenantId, id, write);
+      const delta = new MembershipDelta();
+      delta.removed(await this.members.clear(tx, ctx.tenantId, id));
+      delta.added(await this.addMembers(tx, ctx.tenantId, id, members));
+      const events = updated(ctx, 'Group', id, current.document, write.document, { stored: written });
+      await this.appendEvents(tx, ctx, written, events, delta);
+      return written;
     });
     return this.result(ctx, stored, projection, this.sql);
   }
@@ -84,30 +93,41 @@ export class Groups {
   ): Promise<ResourceResult> {
     const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(body));
     const stored = await inTransaction(this.db, async (tx) => {
-      let updated: StoredResource;
+      let written: StoredResource;
+      let events: EventToAppend[] = [];
       if (documentOperations.length > 0) {
         const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
         const { document } = applyPatch(GROUP, current.document, documentOperations);
-        updated = await this.groups.update(tx, ctx.tenantId, id, this.prepare(document, current.document).write);
+        const { write } = this.prepare(document, current.document);
+        written = await this.groups.update(tx, ctx.tenantId, id, write);
+        events = updated(ctx, 'Group', id, current.document, write.document, { stored: written });
       } else {
         // Membership only, the common case: one UPDATE takes the row lock and makes the new
         // version; If-Match is checked against the version it replaced.
         const touched = await this.groups.touch(tx, ctx.tenantId, id);
         if (touched === undefined) throw notFound(id);
         checkIfMatch(ifMatch, touched.version - 1);
-        updated = touched;
+        written = touched;
       }
-      for (const change of memberChanges) await this.applyMemberChange(tx, ctx.tenantId, id, change);
-      return updated;
+      const delta = new MembershipDelta();
+      for (const change of memberChanges) await this.applyMemberChange(tx, ctx.tenantId, id, change, delta);
+      await this.appendEvents(tx, ctx, written, events, delta);
+      return written;
     });
     return this.result(ctx, stored, projection, this.sql);
   }
 
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
     await inTransaction(this.db, async (tx) => {
-      await this.locked(tx, ctx.tenantId, id, ifMatch);
+      const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
       await this.groups.delete(tx, ctx.tenantId, id);
-      await this.members.removeEverywhere(tx, ctx.tenantId, id);
+      // Its own memberships go with it (no event each: group.deleted says it); the groups it
+      // was a member of lose a member.
+      const parents = await this.members.removeEverywhere(tx, ctx.tenantId, id);
+      await this.outbox.append(tx, ctx.tenantId, [
+        deleted(ctx, 'Group', current),
+        ...parents.flatMap((g) => membershipChanged(ctx, 'group.member_removed', g, [{ id, type: 'Group' }])),
+      ]);
     });
   }
 
@@ -161,18 +181,39 @@ export class Groups {
     };
   }
 
+  /**
+   * The request's events, last in its transaction so the tenant's event counter is locked only
+   * until the commit that follows: the group's own, then one per member removed and added.
+   */
+  private async appendEvents(
+    tx: Transaction,
+    ctx: TenantContext,
+    group: StoredResource,
+    events: readonly EventToAppend[],
+    delta: MembershipDelta,
+  ): Promise<void> {
+    const externalId = group.document['externalId'];
+    const ref = { id: group.id, externalId: typeof externalId === 'string' ? externalId : undefined };
+    const { added, removed } = delta.changes;
+    await this.outbox.append(tx, ctx.tenantId, [
+      ...events,
+      ...membershipChanged(ctx, 'group.member_removed', ref, removed),
+      ...membershipChanged(ctx, 'group.member_added', ref, added),
+    ]);
+  }
+
   /** Members must be users or groups of the same tenant, of the kind the client says. */
   private async addMembers(
     tx: Transaction,
     tenantId: string,
     groupId: string,
     members: readonly MemberReference[],
-  ): Promise<string[]> {
+  ): Promise<MemberRef[]> {
     if (members.length === 0) return [];
     const ids = [...new Set(members.map((m) => m.value))];
     if (ids.includes(groupId)) throw new ScimError(400, 'invalidValue', 'A group cannot be a member of itself.');
     const kinds = await this.members.kinds(tx, tenantId, ids);
-    const rows: { id: string; type: MemberType }[] = [];
+    const rows: MemberRef[] = [];
     for (const member of members) {
       const kind = kinds.get(member.value);
       if (kind === undefined)
@@ -190,17 +231,18 @@ export class Groups {
     tenantId: string,
     groupId: string,
     change: MemberChange,
+    delta: MembershipDelta,
   ): Promise<void> {
     switch (change.kind) {
       case 'add':
-        await this.addMembers(tx, tenantId, groupId, change.members);
+        delta.added(await this.addMembers(tx, tenantId, groupId, change.members));
         return;
       case 'replace':
-        await this.members.clear(tx, tenantId, groupId);
-        await this.addMembers(tx, tenantId, groupId, change.members);
+        delta.removed(await this.members.clear(tx, tenantId, groupId));
+        delta.added(await this.addMembers(tx, tenantId, groupId, change.members));
         return;
       case 'removeAll':
-        await this.members.clear(tx, tenantId, groupId);
+        delta.removed(await this.members.clear(tx, tenantId, groupId));
         return;
       case 'removeMatching': {
         const ids =
@@ -208,7 +250,9 @@ export class Groups {
         const removed = await this.members.remove(tx, tenantId, groupId, ids);
         // RFC 7644 §3.12 noTarget: "a filter that yields no match".
         if (removed.length === 0) throw new ScimError(400, 'noTarget', 'No member of the group matches the filter.');
-        if (change.replacement !== undefined) await this.addMembers(tx, tenantId, groupId, change.replacement);
+        delta.removed(removed);
+        if (change.replacement !== undefined)
+          delta.added(await this.addMembers(tx, tenantId, groupId, change.replacement));
         return;
       }
     }

@@ -13,6 +13,8 @@ import { inTransaction, sqlOf, type Database, type Sql, type Transaction } from 
 import type { FilterOptions } from '../storage/filter-sql.js';
 import { UniqueViolation } from '../storage/errors.js';
 import type { MemberStore } from '../storage/member-store.js';
+import type { OutboxStore } from '../storage/outbox.js';
+import { created, deleted, membershipChanged, updated } from './events.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { UserStore, UserWrite } from '../storage/user-store.js';
 import type { TenantContext } from './context.js';
@@ -32,6 +34,7 @@ export class Users {
     private readonly db: Database,
     private readonly users: UserStore,
     private readonly members: MemberStore,
+    private readonly outbox: OutboxStore,
   ) {
     this.sql = sqlOf(db);
   }
@@ -39,9 +42,11 @@ export class Users {
   /** A new user belongs to no group yet, so the projection has nothing to spare it. */
   async create(ctx: TenantContext, body: unknown, _projection: Projection = {}): Promise<ResourceResult> {
     const write = await this.prepare(body, undefined);
-    // One INSERT commits on its own: no BEGIN/COMMIT round trips on the hottest write.
+    const id = randomUUID();
+    // One statement inserts the user and appends user.created, and commits on its own: no
+    // BEGIN/COMMIT round trips on the hottest write.
     const stored = await this.uniquely(write.userName, () =>
-      this.users.insert(this.sql, ctx.tenantId, randomUUID(), write),
+      this.users.insert(this.sql, ctx.tenantId, id, write, [created(ctx, 'User', id, write.document)]),
     );
     return this.result(ctx, stored, []);
   }
@@ -84,7 +89,11 @@ export class Users {
       if (stored === undefined) throw notFound(id);
       checkIfMatch(ifMatch, stored.version);
       await this.users.delete(tx, ctx.tenantId, id);
-      await this.members.removeEverywhere(tx, ctx.tenantId, id);
+      const groups = await this.members.removeEverywhere(tx, ctx.tenantId, id);
+      await this.outbox.append(tx, ctx.tenantId, [
+        deleted(ctx, 'User', stored),
+        ...groups.flatMap((g) => membershipChanged(ctx, 'group.member_removed', g, [{ id, type: 'User' }])),
+      ]);
     });
   }
 
@@ -117,8 +126,12 @@ export class Users {
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);
       const write = await change(current);
+      // The events ride in the compare-and-set statement: appended only if it wins.
+      const events = updated(ctx, 'User', id, current.document, write.document, {
+        passwordChanged: write.passwordHash !== undefined,
+      });
       stored = await this.uniquely(write.userName, () =>
-        this.users.updateIfVersion(this.sql, ctx.tenantId, id, current.version, write),
+        this.users.updateIfVersion(this.sql, ctx.tenantId, id, current.version, write, events),
       );
     }
     stored ??= await inTransaction(this.db, async (tx) => {
@@ -126,7 +139,16 @@ export class Users {
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);
       const write = await change(current);
-      return this.uniquely(write.userName, () => this.users.update(tx, ctx.tenantId, id, write));
+      const written = await this.uniquely(write.userName, () => this.users.update(tx, ctx.tenantId, id, write));
+      await this.outbox.append(
+        tx,
+        ctx.tenantId,
+        updated(ctx, 'User', id, current.document, write.document, {
+          passwordChanged: write.passwordHash !== undefined,
+          stored: written,
+        }),
+      );
+      return written;
     });
     return this.result(ctx, stored, await this.groupsOf(ctx, [stored], projection, this.sql));
   }

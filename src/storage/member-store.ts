@@ -10,6 +10,19 @@ export interface Member {
   readonly display: string | undefined;
 }
 
+/** A member as the membership table knows it. */
+export interface MemberRef {
+  readonly id: string;
+  readonly type: MemberType;
+}
+
+interface MemberRow {
+  member_id: string;
+  member_type: MemberType;
+}
+
+const toMemberRef = (row: MemberRow): MemberRef => ({ id: row.member_id, type: row.member_type });
+
 export interface GroupOfUser {
   readonly userId: string;
   readonly groupId: string;
@@ -45,60 +58,65 @@ export class MemberStore {
   /**
    * Removes a deleted user's or group's memberships everywhere, and gives every group that lost
    * it a new version, so a cached copy of those groups (ETag) is no longer taken as current.
+   * Returns those groups, for their member_removed events.
    */
-  async removeEverywhere(q: Transaction, tenantId: string, memberId: string): Promise<void> {
-    await q.execute(
+  async removeEverywhere(
+    q: Transaction,
+    tenantId: string,
+    memberId: string,
+  ): Promise<{ id: string; externalId: string | undefined }[]> {
+    const rows = await q.rows<{ id: string; external_id: string | null }[]>(
       `WITH removed AS (
          DELETE FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2::uuid RETURNING group_id
        )
        UPDATE scim_groups SET version = version + 1, updated_at = now()
-        WHERE tenant_id = $1 AND id IN (SELECT group_id FROM removed)`,
+        WHERE tenant_id = $1 AND id IN (SELECT group_id FROM removed)
+       RETURNING id, external_id`,
       tenantId,
       memberId,
     );
+    return rows
+      .map((r) => ({ id: r.id, externalId: r.external_id ?? undefined }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
-  /** Adds members; ones already there are left as they are. Returns the ids actually added. */
-  async add(
-    q: Transaction,
-    tenantId: string,
-    groupId: string,
-    members: readonly { id: string; type: MemberType }[],
-  ): Promise<string[]> {
+  /** Adds members; ones already there are left as they are. Returns the members actually added. */
+  async add(q: Transaction, tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<MemberRef[]> {
     if (members.length === 0) return [];
-    const rows = await q.rows<{ member_id: string }[]>(
+    const rows = await q.rows<MemberRow[]>(
       preparedSql(`INSERT INTO scim_group_members (tenant_id, group_id, member_id, member_type)
        SELECT $1, $2::uuid, m.id, m.type FROM unnest($3::uuid[], $4::text[]) AS m(id, type)
        ON CONFLICT DO NOTHING
-       RETURNING member_id`),
+       RETURNING member_id, member_type`),
       tenantId,
       groupId,
       members.map((m) => m.id),
       members.map((m) => m.type),
     );
-    return rows.map((r) => r.member_id);
+    return rows.map(toMemberRef);
   }
 
-  /** Removes the listed members; returns the ids that were members. */
-  async remove(q: Transaction, tenantId: string, groupId: string, ids: readonly string[]): Promise<string[]> {
+  /** Removes the listed members; returns those that were members. */
+  async remove(q: Transaction, tenantId: string, groupId: string, ids: readonly string[]): Promise<MemberRef[]> {
     if (ids.length === 0) return [];
-    const rows = await q.rows<{ member_id: string }[]>(
-      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND group_id = $2::uuid AND member_id = ANY($3::uuid[]) RETURNING member_id`,
+    const rows = await q.rows<MemberRow[]>(
+      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND group_id = $2::uuid AND member_id = ANY($3::uuid[])
+       RETURNING member_id, member_type`,
       tenantId,
       groupId,
       ids,
     );
-    return rows.map((r) => r.member_id);
+    return rows.map(toMemberRef);
   }
 
-  /** Removes every member; returns their ids. */
-  async clear(q: Transaction, tenantId: string, groupId: string): Promise<string[]> {
-    const rows = await q.rows<{ member_id: string }[]>(
-      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND group_id = $2::uuid RETURNING member_id`,
+  /** Removes every member; returns them. */
+  async clear(q: Transaction, tenantId: string, groupId: string): Promise<MemberRef[]> {
+    const rows = await q.rows<MemberRow[]>(
+      `DELETE FROM scim_group_members WHERE tenant_id = $1 AND group_id = $2::uuid RETURNING member_id, member_type`,
       tenantId,
       groupId,
     );
-    return rows.map((r) => r.member_id);
+    return rows.map(toMemberRef);
   }
 
   /** Members of several groups at once (one list page), in the order they were added. */

@@ -55,6 +55,43 @@ const APPEND = preparedSql(`WITH counter AS (
     FROM counter, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(doc, ord)
   RETURNING ${COLUMNS}`);
 
+// meta as the representation shows it (RFC 7643 §3.1), from the row a statement just wrote.
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * Turns a statement that writes one resource row (`INSERT … RETURNING` or `UPDATE … RETURNING`,
+ * with the tenant as $1) into one that also appends the events in `$eventsParam` about that row,
+ * numbered as append() numbers them: the change and its events commit together, in the one
+ * statement, without a transaction's round trips. A statement that writes no row (a lost
+ * compare-and-set) appends nothing. Each event's data.meta gets the row's created, lastModified
+ * and version, which only the database knows before the statement returns.
+ */
+export function withEvents(statement: string, eventsParam: number): string {
+  const events = `$${eventsParam}::jsonb`;
+  return `WITH w AS (${statement}),
+  counter AS (
+    UPDATE tenants SET event_sequence = event_sequence + jsonb_array_length(${events})
+     WHERE id = $1 AND jsonb_array_length(${events}) > 0 AND EXISTS (SELECT 1 FROM w) RETURNING event_sequence
+  ),
+  appended AS (
+    INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes)
+    SELECT $1, counter.event_sequence - jsonb_array_length(${events}) + e.ord,
+           (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
+           e.doc ->> 'externalId',
+           jsonb_set(e.doc -> 'data', '{meta}', coalesce(e.doc -> 'data' -> 'meta', '{}') || jsonb_build_object(
+             'created', ${iso('w.created_at')}, 'lastModified', ${iso('w.updated_at')},
+             'version', 'W/"' || w.version || '"')),
+           ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes'))
+      FROM counter, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
+  )
+  SELECT * FROM w`;
+}
+
+/** The parameter withEvents() and append() read the events from. */
+export function eventsParameter(events: readonly EventToAppend[]): string {
+  return JSON.stringify(events.map((e) => ({ ...e, externalId: e.externalId ?? null })));
+}
+
 const AFTER = preparedSql(`SELECT ${COLUMNS} FROM outbox_events
   WHERE tenant_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`);
 
@@ -81,8 +118,7 @@ export class OutboxStore {
   /** Appends the events in order; an unknown tenant appends nothing. */
   async append(q: Transaction, tenantId: string, events: readonly EventToAppend[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const docs = events.map((e) => ({ ...e, externalId: e.externalId ?? null }));
-    const rows = await q.rows<EventRow[]>(APPEND, tenantId, JSON.stringify(docs));
+    const rows = await q.rows<EventRow[]>(APPEND, tenantId, eventsParameter(events));
     return rows.map(toStoredEvent).sort((a, b) => a.sequence - b.sequence);
   }
 

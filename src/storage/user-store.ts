@@ -1,6 +1,7 @@
 import type { JsonObject } from '../scim/resource/json.js';
 import type { Transaction } from './db.js';
 import { translateError } from './errors.js';
+import { eventsParameter, withEvents, type EventToAppend } from './outbox.js';
 import { preparedSql } from './prepared-sql.js';
 import { firstRow, pageOf } from './resource-page.js';
 import {
@@ -29,10 +30,10 @@ const IN_GROUPS = (alias: string) =>
 const RETURNING = `id, document, version, created_at, updated_at, ${IN_GROUPS('scim_users')}`;
 
 // The hot statements, prepared once per connection.
-const INSERT =
-  preparedSql(`INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search, password_hash)
+const INSERT_ROW = `INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search, password_hash)
 VALUES ($1, $2::uuid, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
-RETURNING ${RETURNING}`);
+RETURNING ${RETURNING}`;
+const INSERT = preparedSql(withEvents(INSERT_ROW, 9));
 const FIND = preparedSql(
   `SELECT ${RETURNING} FROM scim_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL`,
 );
@@ -42,11 +43,16 @@ const UPDATE = preparedSql(`UPDATE scim_users
        password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()
  WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL
 RETURNING ${RETURNING}`);
-const UPDATE_IF_VERSION = preparedSql(`UPDATE scim_users
+const UPDATE_IF_VERSION = preparedSql(
+  withEvents(
+    `UPDATE scim_users
    SET user_name = $3, external_id = $4, active = $5, document = $6::jsonb, search = $7::jsonb,
        password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()
  WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL AND version = $9
-RETURNING ${RETURNING}`);
+RETURNING ${RETURNING}`,
+    10,
+  ),
+);
 
 /** Runs one of the writing statements: $1 tenant, $2 id, $3–$8 the columns, then any extra. */
 async function write(
@@ -77,9 +83,18 @@ async function write(
 
 /** Users of one tenant. Every statement is scoped by tenant_id and served by a tenant-led index. */
 export class UserStore {
-  /** Throws UniqueViolation when the userName is taken in the tenant (case-insensitively). */
-  async insert(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
-    return toStoredResource(firstRow(await write(q, INSERT, tenantId, id, user)));
+  /**
+   * Inserts the user and appends its events in the same statement (see withEvents). Throws
+   * UniqueViolation when the userName is taken in the tenant (case-insensitively).
+   */
+  async insert(
+    q: Transaction,
+    tenantId: string,
+    id: string,
+    user: UserWrite,
+    events: readonly EventToAppend[],
+  ): Promise<StoredResource> {
+    return toStoredResource(firstRow(await write(q, INSERT, tenantId, id, user, eventsParameter(events))));
   }
 
   /** With lock: the row stays locked until the transaction ends, so read-modify-write is safe. */
@@ -96,8 +111,8 @@ export class UserStore {
 
   /**
    * Compare-and-set: writes only if the user is still at `version`, in one statement that
-   * commits on its own. Undefined when another write got there first (or the user is gone).
-   * Throws UniqueViolation like update().
+   * commits on its own with its events. Undefined, and no event appended, when another write
+   * got there first (or the user is gone). Throws UniqueViolation like update().
    */
   async updateIfVersion(
     q: Transaction,
@@ -105,8 +120,9 @@ export class UserStore {
     id: string,
     version: number,
     user: UserWrite,
+    events: readonly EventToAppend[],
   ): Promise<StoredResource | undefined> {
-    const row = (await write(q, UPDATE_IF_VERSION, tenantId, id, user, version))[0];
+    const row = (await write(q, UPDATE_IF_VERSION, tenantId, id, user, version, eventsParameter(events)))[0];
     return row === undefined ? undefined : toStoredResource(row);
   }
 
