@@ -8,6 +8,7 @@ import { checkReadiness, type Readiness } from './storage/readiness.js';
 import { TenantStore } from './storage/tenant-store.js';
 import { TokenStore } from './storage/token-store.js';
 import { ScimTokens } from './tenancy/scim-tokens.js';
+import { EventsReader } from './events/events-reader.js';
 import { Bulk } from './provisioning/bulk.js';
 import { Groups } from './provisioning/groups.js';
 import { Users } from './provisioning/users.js';
@@ -28,6 +29,8 @@ export interface Deps {
   readonly users: Users;
   readonly groups: Groups;
   readonly bulk: Bulk;
+  /** The pull side of the outbox: the events API reads through it. */
+  readonly events: EventsReader;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
@@ -64,6 +67,7 @@ export function createDeps(options: DepsOptions): Deps {
     users,
     groups,
     bulk: new Bulk(users, groups),
+    events: new EventsReader(db, outbox),
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
     readiness: () => checkReadiness(db, migrations),
     close: () => closeDatabase(db),

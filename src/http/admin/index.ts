@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { adminAuthenticator } from '../plugins/admin-auth.js';
+import { eventRoutes } from './events.js';
 import { tenantRoutes } from './tenants.js';
 import { tokenRoutes } from './tokens.js';
 
@@ -10,5 +11,6 @@ export function adminRoutes(deps: Deps) {
     app.addHook('onRequest', adminAuthenticator(deps.secrets.adminToken));
     await app.register(tenantRoutes(deps));
     await app.register(tokenRoutes(deps));
+    await app.register(eventRoutes(deps));
   };
 }

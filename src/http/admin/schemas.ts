@@ -40,6 +40,36 @@ export const tokenSchema = {
   required: ['id', 'description', 'scopes', 'createdAt', 'expiresAt', 'revokedAt'],
 } as const;
 
+export const eventSchema = {
+  $id: 'Event',
+  type: 'object',
+  description: 'A change event; webhook bodies have the same shape (docs/events.md).',
+  properties: {
+    id: { type: 'string', format: 'uuid', description: 'Unique; receivers de-duplicate by it.' },
+    type: { type: 'string' },
+    tenantId: { type: 'string' },
+    sequence: { type: 'integer', description: 'Per tenant, from 1, without gaps, in commit order.' },
+    occurredAt: { type: 'string', format: 'date-time' },
+    resourceType: { type: 'string', enum: ['User', 'Group'] },
+    resourceId: { type: 'string', format: 'uuid' },
+    externalId: { type: ['string', 'null'] },
+    data: { type: 'object', additionalProperties: true },
+    changedAttributes: { type: 'array', items: { type: 'string' } },
+  },
+  required: [
+    'id',
+    'type',
+    'tenantId',
+    'sequence',
+    'occurredAt',
+    'resourceType',
+    'resourceId',
+    'externalId',
+    'data',
+    'changedAttributes',
+  ],
+} as const;
+
 export const tenantIdParams = {
   type: 'object',
   properties: { id: { type: 'string', pattern: TENANT_ID_PATTERN } },
@@ -54,4 +84,4 @@ export const errorResponses = {
 } as const;
 
 /** Shared schemas, added at the root so OpenAPI generation can resolve their references. */
-export const adminSchemas = [errorSchema, tenantSchema, tokenSchema];
+export const adminSchemas = [errorSchema, tenantSchema, tokenSchema, eventSchema];

@@ -1,0 +1,21 @@
+import type { JsonObject } from '../scim/resource/json.js';
+import type { StoredEvent } from '../storage/outbox.js';
+
+/**
+ * An event as the app receives it, from the events API and as a webhook body alike
+ * (docs/events.md, "The shape"). `externalId` is null when the resource has none.
+ */
+export function eventJson(event: StoredEvent): JsonObject {
+  return {
+    id: event.id,
+    type: event.type,
+    tenantId: event.tenantId,
+    sequence: event.sequence,
+    occurredAt: event.occurredAt.toISOString(),
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    externalId: event.externalId ?? null,
+    data: event.data,
+    changedAttributes: [...event.changedAttributes],
+  };
+}
