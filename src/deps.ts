@@ -8,7 +8,10 @@ import { checkReadiness, type Readiness } from './storage/readiness.js';
 import { TenantStore } from './storage/tenant-store.js';
 import { TokenStore } from './storage/token-store.js';
 import { ScimTokens } from './tenancy/scim-tokens.js';
+import { Dispatcher } from './events/dispatcher.js';
 import { EventsReader } from './events/events-reader.js';
+import { Webhooks } from './events/webhooks.js';
+import { WebhookStore } from './storage/webhook-store.js';
 import { Bulk } from './provisioning/bulk.js';
 import { Groups } from './provisioning/groups.js';
 import { Users } from './provisioning/users.js';
@@ -31,6 +34,9 @@ export interface Deps {
   readonly bulk: Bulk;
   /** The pull side of the outbox: the events API reads through it. */
   readonly events: EventsReader;
+  readonly webhooks: Webhooks;
+  /** Delivers webhooks; main.ts starts it in-process unless DISPATCHER=off, worker.ts always. */
+  readonly dispatcher: Dispatcher;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
@@ -55,6 +61,7 @@ export function createDeps(options: DepsOptions): Deps {
   const tenantStore = new TenantStore(db);
   const members = new MemberStore();
   const outbox = new OutboxStore();
+  const webhookStore = new WebhookStore();
   const users = new Users(db, new UserStore(), members, outbox);
   const groups = new Groups(db, new GroupStore(), members, outbox);
   return {
@@ -68,6 +75,12 @@ export function createDeps(options: DepsOptions): Deps {
     groups,
     bulk: new Bulk(users, groups),
     events: new EventsReader(db, outbox),
+    webhooks: new Webhooks(db, webhookStore, outbox, config.webhooks),
+    dispatcher: new Dispatcher(db, webhookStore, outbox, {
+      webhooks: config.webhooks,
+      retentionDays: config.eventRetentionDays,
+      logger,
+    }),
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
     readiness: () => checkReadiness(db, migrations),
     close: () => closeDatabase(db),

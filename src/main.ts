@@ -21,6 +21,8 @@ let stopping = false;
 
 async function closeAll(): Promise<void> {
   await app?.close();
+  // Deliveries under way finish before the database closes.
+  await deps?.dispatcher.stop();
   await deps?.close();
   await database?.stop();
 }
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
   app = await buildApp(deps);
   if (stopping) return;
   await app.listen({ host: config.host, port: config.port });
+  if (config.dispatcher === 'in-process') deps.dispatcher.start();
 
   // Only the zero-setup mode bootstraps, and only once listening succeeded, so the printed
   // token is never lost to a failed start. With an external database, replicas would race and

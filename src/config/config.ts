@@ -17,6 +17,21 @@ export interface Config {
   readonly jwtSecret: string | undefined;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
+  readonly webhooks: WebhookConfig;
+  /** Whether this process runs a webhook dispatcher beside the HTTP server. */
+  readonly dispatcher: 'in-process' | 'off';
+  /** Outbox events older than this are pruned by the dispatcher. */
+  readonly eventRetentionDays: number;
+}
+
+export interface WebhookConfig {
+  /** Deliver to private, loopback and link-local addresses too (tests, local development). */
+  readonly allowPrivateTargets: boolean;
+  readonly timeoutMs: number;
+  /** How long an endpoint may keep failing before its event is marked failed and it is disabled. */
+  readonly retryWindowMs: number;
+  /** The first retry's delay; each next one doubles, up to an hour, with jitter. */
+  readonly retryBaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -38,6 +53,12 @@ const variables = {
   JWT_SECRET: { schema: { type: 'string', minLength: 32 } },
   LOG_LEVEL: { schema: { type: 'string', enum: LOG_LEVELS }, default: 'info' },
   SHUTDOWN_TIMEOUT_MS: { schema: { type: 'integer', minimum: 0, maximum: 600_000 }, default: 10_000 },
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: { schema: { type: 'boolean' }, default: false },
+  WEBHOOK_TIMEOUT_MS: { schema: { type: 'integer', minimum: 100, maximum: 60_000 }, default: 10_000 },
+  WEBHOOK_RETRY_WINDOW_SECONDS: { schema: { type: 'integer', minimum: 1, maximum: 2_592_000 }, default: 259_200 },
+  WEBHOOK_RETRY_BASE_MS: { schema: { type: 'integer', minimum: 10, maximum: 3_600_000 }, default: 1_000 },
+  DISPATCHER: { schema: { type: 'string', enum: ['in-process', 'off'] }, default: 'in-process' },
+  EVENT_RETENTION_DAYS: { schema: { type: 'integer', minimum: 1, maximum: 3650 }, default: 30 },
 } as const;
 
 type VariableName = keyof typeof variables;
@@ -68,7 +89,7 @@ function describe(error: ErrorObject): string {
       // Secrets are never echoed back.
       return `${variable}: must be at least ${String(error.params['limit'])} characters long`;
     case 'enum':
-      return `${variable}: must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`;
+      return `${variable}: must be one of ${(error.params['allowedValues'] as string[]).join(', ')}, got "${value}"`;
     default:
       return `${variable}: ${error.message ?? 'is invalid'}${value === '' ? '' : `, got "${value}"`}`;
   }
@@ -98,6 +119,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     JWT_SECRET?: string;
     LOG_LEVEL: LogLevel;
     SHUTDOWN_TIMEOUT_MS: number;
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
+    WEBHOOK_TIMEOUT_MS: number;
+    WEBHOOK_RETRY_WINDOW_SECONDS: number;
+    WEBHOOK_RETRY_BASE_MS: number;
+    DISPATCHER: 'in-process' | 'off';
+    EVENT_RETENTION_DAYS: number;
   };
   const problems: string[] = [];
   if (values.DATABASE_URL !== undefined) {
@@ -125,5 +152,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: values.JWT_SECRET,
     logLevel: values.LOG_LEVEL,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
+    webhooks: Object.freeze({
+      allowPrivateTargets: values.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      timeoutMs: values.WEBHOOK_TIMEOUT_MS,
+      retryWindowMs: values.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
+      retryBaseMs: values.WEBHOOK_RETRY_BASE_MS,
+    }),
+    dispatcher: values.DISPATCHER,
+    eventRetentionDays: values.EVENT_RETENTION_DAYS,
   });
 }

@@ -122,6 +122,24 @@ export class OutboxStore {
     return rows.map(toStoredEvent).sort((a, b) => a.sequence - b.sequence);
   }
 
+  /**
+   * Deletes events older than the retention, a batch at a time so no statement runs long;
+   * returns how many. Readers behind the retention lose them: that is what retention means.
+   */
+  async prune(q: Sql, retentionDays: number, batch = 10_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await q.execute(
+        `DELETE FROM outbox_events WHERE ctid IN (
+           SELECT ctid FROM outbox_events WHERE occurred_at < now() - $1 * interval '1 day' LIMIT $2)`,
+        retentionDays,
+        batch,
+      );
+      total += deleted;
+      if (deleted < batch) return total;
+    }
+  }
+
   /** The tenant's events after `sequence`, oldest first. */
   async after(q: Sql, tenantId: string, sequence: number, limit: number): Promise<StoredEvent[]> {
     const rows = await q.rows<EventRow[]>(AFTER, tenantId, sequence, limit);

@@ -27,6 +27,8 @@ export interface TestAppOptions {
   readonly tokenCacheTtlMs?: number;
   /** The database is the embedded PGlite server. */
   readonly embedded?: boolean;
+  /** More configuration, as environment variables (WEBHOOK_RETRY_BASE_MS, …). */
+  readonly env?: Record<string, string>;
 }
 
 /** The app on a fresh database clone, as main.ts wires it, but not listening. */
@@ -40,6 +42,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     PUBLIC_URL: PUBLIC_URL,
     LOG_LEVEL: 'info',
     DATABASE_POOL_SIZE: '4',
+    // Webhook receivers in tests listen on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    ...options.env,
   });
   const chunks: string[] = [];
   const sink = new Writable({
@@ -76,6 +81,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logText,
     async close() {
       await app.close();
+      await deps.dispatcher.stop();
       await deps.close();
       if (options.database === undefined) await database.drop();
     },

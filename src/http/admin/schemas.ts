@@ -70,6 +70,54 @@ export const eventSchema = {
   ],
 } as const;
 
+export const webhookSchema = {
+  $id: 'Webhook',
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    url: { type: 'string' },
+    events: { type: 'array', items: { type: 'string' } },
+    enabled: { type: 'boolean' },
+    disabledReason: { type: ['string', 'null'], description: 'Why it is disabled, when it is.' },
+    deliveredSequence: { type: 'integer', description: 'The last event sequence handled.' },
+    failingSince: { type: ['string', 'null'], format: 'date-time' },
+    attempts: { type: 'integer', description: 'Failed attempts at the current event.' },
+    lastError: { type: ['string', 'null'] },
+    nextAttemptAt: { type: 'string', format: 'date-time' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+  required: [
+    'id',
+    'url',
+    'events',
+    'enabled',
+    'disabledReason',
+    'deliveredSequence',
+    'failingSince',
+    'attempts',
+    'lastError',
+    'nextAttemptAt',
+    'createdAt',
+    'updatedAt',
+  ],
+} as const;
+
+export const webhookFailureSchema = {
+  $id: 'WebhookFailure',
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    eventSequence: { type: 'integer' },
+    eventId: { type: 'string', format: 'uuid' },
+    attempts: { type: 'integer' },
+    lastError: { type: 'string' },
+    failedAt: { type: 'string', format: 'date-time' },
+    replayedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+  required: ['id', 'eventSequence', 'eventId', 'attempts', 'lastError', 'failedAt', 'replayedAt'],
+} as const;
+
 export const tenantIdParams = {
   type: 'object',
   properties: { id: { type: 'string', pattern: TENANT_ID_PATTERN } },
@@ -84,4 +132,4 @@ export const errorResponses = {
 } as const;
 
 /** Shared schemas, added at the root so OpenAPI generation can resolve their references. */
-export const adminSchemas = [errorSchema, tenantSchema, tokenSchema, eventSchema];
+export const adminSchemas = [errorSchema, tenantSchema, tokenSchema, eventSchema, webhookSchema, webhookFailureSchema];

@@ -3,6 +3,7 @@ import { errorBody, ScimError, type ScimType } from '../../scim/errors.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
 import { postgresCode } from '../../storage/errors.js';
 import { TenantExistsError, TenantNotFoundError } from '../../tenancy/errors.js';
+import { WebhookRequestError } from '../../events/webhooks.js';
 
 // SQLSTATEs of input PostgreSQL refuses as text: 22P05 untranslatable character, 22021 invalid
 // byte sequence, 22P02 invalid text representation.
@@ -52,6 +53,7 @@ function render(error: unknown, request: FastifyRequest): Rendered {
     return { status: error.status, message: error.detail, ...(error.scimType ? { scimType: error.scimType } : {}) };
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message, headers: error.headers };
   if (error instanceof TenantNotFoundError) return { status: 404, message: error.message };
+  if (error instanceof WebhookRequestError) return { status: error.status, message: error.message };
   if (error instanceof TenantExistsError) return { status: 409, message: error.message, scimType: 'uniqueness' };
   // Text Postgres cannot store or cast (NUL, invalid encoding, malformed literal) is the
   // client's: validation refuses it first; this catches any path that reaches the database.

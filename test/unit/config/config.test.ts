@@ -28,7 +28,33 @@ describe('configuration', () => {
       jwtSecret: undefined,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
+      webhooks: { allowPrivateTargets: false, timeoutMs: 10_000, retryWindowMs: 259_200_000, retryBaseMs: 1_000 },
+      dispatcher: 'in-process',
+      eventRetentionDays: 30,
     });
+  });
+
+  it('reads the webhook and dispatcher variables, and names a bad one', () => {
+    const config = loadConfig({
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_TIMEOUT_MS: '2500',
+      WEBHOOK_RETRY_WINDOW_SECONDS: '60',
+      WEBHOOK_RETRY_BASE_MS: '50',
+      DISPATCHER: 'off',
+      EVENT_RETENTION_DAYS: '7',
+    });
+    expect(config.webhooks).toEqual({
+      allowPrivateTargets: true,
+      timeoutMs: 2500,
+      retryWindowMs: 60_000,
+      retryBaseMs: 50,
+    });
+    expect(config.dispatcher).toBe('off');
+    expect(config.eventRetentionDays).toBe(7);
+    expect(() => loadConfig({ DISPATCHER: 'sometimes' })).toThrow(
+      'DISPATCHER: must be one of in-process, off, got "sometimes"',
+    );
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'maybe' })).toThrow('WEBHOOK_ALLOW_PRIVATE_TARGETS');
   });
 
   it('reads and coerces every variable, and freezes the result', () => {

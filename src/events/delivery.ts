@@ -1,0 +1,89 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { StoredEvent } from '../storage/outbox.js';
+import { eventJson } from './event-json.js';
+import { webhookHeaders } from './signing.js';
+import { checkWebhookUrl, guardedLookup, resolveWebhookTarget } from './target-guard.js';
+
+export interface DeliveryOptions {
+  readonly timeoutMs: number;
+  readonly allowPrivateTargets: boolean;
+  /** Unix milliseconds; the signature's timestamp. */
+  readonly now?: () => number;
+}
+
+export type DeliveryOutcome =
+  | { readonly ok: true; readonly status: number }
+  | { readonly ok: false; readonly status?: number; readonly error: string };
+
+const USER_AGENT = 'scim-provisioning-service webhooks';
+// The receiver's answer is only read to free the socket; nobody needs more than its start.
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * One signed POST of one event (Standard Webhooks: webhook-id is the event id, so a receiver
+ * de-duplicates retries by it). Any 2xx is success; redirects are not followed, since a
+ * redirect could lead anywhere the target check did not look. The connection goes only to an
+ * address guardedLookup accepted, checked after DNS resolution, every time.
+ */
+export async function deliver(
+  url: string,
+  secret: string,
+  event: StoredEvent,
+  options: DeliveryOptions,
+): Promise<DeliveryOutcome> {
+  const checked = checkWebhookUrl(url);
+  if ('problem' in checked) return { ok: false, error: checked.problem };
+  const target = checked.url;
+  // Node does not call `lookup` for an IP-literal host: such a target is judged here, and a
+  // host name again by guardedLookup on the address actually connected to.
+  const resolved = await resolveWebhookTarget(target, { allowPrivate: options.allowPrivateTargets });
+  if ('problem' in resolved) return { ok: false, error: resolved.problem };
+  const body = JSON.stringify(eventJson(event));
+  const timestamp = Math.floor((options.now ?? Date.now)() / 1000);
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'user-agent': USER_AGENT,
+    ...webhookHeaders(secret, event.id, timestamp, body),
+  };
+  const send = target.protocol === 'https:' ? https.request : http.request;
+  return new Promise<DeliveryOutcome>((resolve) => {
+    const request = send(
+      target,
+      {
+        method: 'POST',
+        headers,
+        lookup: guardedLookup(options.allowPrivateTargets),
+        signal: AbortSignal.timeout(options.timeoutMs),
+        agent: false,
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        let read = 0;
+        response.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > MAX_RESPONSE_BYTES) response.destroy();
+        });
+        const done = () => {
+          resolve(
+            status >= 200 && status < 300
+              ? { ok: true, status }
+              : { ok: false, status, error: `The endpoint answered HTTP ${status}.` },
+          );
+        };
+        response.on('end', done);
+        response.on('close', done);
+        response.on('error', done);
+      },
+    );
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      const reason =
+        error.name === 'TimeoutError' || error.name === 'AbortError'
+          ? `No answer within ${options.timeoutMs} ms.`
+          : error.message;
+      resolve({ ok: false, error: reason });
+    });
+    request.end(body);
+  });
+}

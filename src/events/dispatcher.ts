@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WebhookConfig } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import { sqlOf, type Database, type Sql } from '../storage/db.js';
+import type { OutboxStore, StoredEvent } from '../storage/outbox.js';
+import type { WebhookLease, WebhookStore } from '../storage/webhook-store.js';
+import { deliver, type DeliveryOutcome } from './delivery.js';
+
+export interface DispatcherOptions {
+  readonly webhooks: WebhookConfig;
+  readonly retentionDays: number;
+  readonly logger: Logger;
+  /** Subscriptions delivered to side by side. */
+  readonly concurrency?: number;
+  /** How often an idle dispatcher looks for due work: events go out within this of their commit. */
+  readonly pollMs?: number;
+  readonly batchSize?: number;
+  /** Replaces the HTTP delivery (tests of the dispatcher's own logic). */
+  readonly send?: (url: string, secret: string, event: StoredEvent) => Promise<DeliveryOutcome>;
+}
+
+const HOUR_MS = 3_600_000;
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * Exponential backoff with jitter: the first retry after about `baseMs`, each next one twice as
+ * late, at most an hour; the delay is drawn from its upper half so that endpoints that failed
+ * together do not all come back at the same instant.
+ */
+export function retryDelayMs(failures: number, baseMs: number, random = Math.random): number {
+  const ceiling = Math.min(baseMs * 2 ** Math.max(0, failures - 1), HOUR_MS);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/**
+ * Delivers each subscription's events in sequence order (docs/events.md, "Webhooks"): it leases
+ * a due subscription, sends the events past its cursor one by one, moves the cursor after each
+ * success, and on a failure schedules a retry of that same event, so later ones wait. Several
+ * dispatchers, in this process or in `npm run worker`, share the work through the leases.
+ */
+export class Dispatcher {
+  private readonly sql: Sql;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private wake = new AbortController();
+  private lastPrune = 0;
+  private readonly leaseMs: number;
+
+  constructor(
+    db: Database,
+    private readonly store: WebhookStore,
+    private readonly outbox: OutboxStore,
+    private readonly options: DispatcherOptions,
+  ) {
+    this.sql = sqlOf(db);
+    // Long enough for a whole batch of slow endpoints; a dispatcher that dies holds it no longer.
+    this.leaseMs = Math.max(30_000, options.webhooks.timeoutMs * 3);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.wake = new AbortController();
+    const loops = this.options.concurrency ?? 4;
+    this.loops = Array.from({ length: loops }, () => this.loop());
+  }
+
+  /** Stops claiming; deliveries under way finish (or time out) first. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake.abort();
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        await this.pruneIfDue();
+        worked = await this.runOnce();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'webhook dispatcher: unexpected error');
+      }
+      // stop() aborts the wait, so an idle loop ends at once.
+      if (!worked) {
+        await sleep(this.options.pollMs ?? 100, undefined, { signal: this.wake.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Leases one due subscription and delivers what it can; false when nothing was due. */
+  async runOnce(): Promise<boolean> {
+    const lease = await this.store.claim(this.sql, randomUUID(), this.leaseMs);
+    if (lease === undefined) return false;
+    const claimedAt = Date.now();
+    // Stop early enough that the last delivery ends before the lease does.
+    const until = claimedAt + this.leaseMs - this.options.webhooks.timeoutMs - 1_000;
+    const events = await this.outbox.after(
+      this.sql,
+      lease.tenantId,
+      lease.deliveredSequence,
+      this.options.batchSize ?? 50,
+    );
+    for (const event of events) {
+      if (lease.eventTypes.length > 0 && !lease.eventTypes.includes(event.type)) {
+        if (!(await this.store.advance(this.sql, lease, event.sequence))) return true;
+        continue;
+      }
+      const outcome = await this.send(lease, event);
+      if (!outcome.ok) {
+        await this.failed(lease, event, outcome.error);
+        return true;
+      }
+      if (!(await this.store.advance(this.sql, lease, event.sequence))) return true;
+      if (!this.running || Date.now() > until) break;
+    }
+    await this.store.release(this.sql, lease);
+    return true;
+  }
+
+  private send(lease: WebhookLease, event: StoredEvent): Promise<DeliveryOutcome> {
+    if (this.options.send !== undefined) return this.options.send(lease.url, lease.secret, event);
+    return deliver(lease.url, lease.secret, event, {
+      timeoutMs: this.options.webhooks.timeoutMs,
+      allowPrivateTargets: this.options.webhooks.allowPrivateTargets,
+    });
+  }
+
+  private async failed(lease: WebhookLease, event: StoredEvent, error: string): Promise<void> {
+    const { retryWindowMs, retryBaseMs } = this.options.webhooks;
+    const failingSince = lease.failingSince?.getTime() ?? Date.now();
+    const log = { tenant: lease.tenantId, webhook: lease.id, sequence: event.sequence, attempts: lease.attempts + 1 };
+    if (Date.now() - failingSince >= retryWindowMs) {
+      const reason = `Disabled: the endpoint failed every delivery for ${describeMs(retryWindowMs)}; event ${event.sequence} was marked failed. Last error: ${error}`;
+      await this.store.giveUp(this.sql, lease, event, randomUUID(), error, reason);
+      this.options.logger.warn({ ...log, error }, 'webhook endpoint disabled after failing for the whole retry window');
+      return;
+    }
+    const next = new Date(Date.now() + retryDelayMs(lease.attempts + 1, retryBaseMs));
+    await this.store.retryLater(this.sql, lease, error, next);
+    this.options.logger.info({ ...log, error, retryAt: next.toISOString() }, 'webhook delivery failed; will retry');
+  }
+
+  private async pruneIfDue(): Promise<void> {
+    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
+    const pruned = await this.outbox.prune(this.sql, this.options.retentionDays);
+    if (pruned > 0) this.options.logger.info({ pruned }, 'pruned outbox events past their retention');
+  }
+}
+
+function describeMs(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} day${ms === 86_400_000 ? '' : 's'}`;
+  if (ms % HOUR_MS === 0) return `${ms / HOUR_MS} hour${ms === HOUR_MS ? '' : 's'}`;
+  return `${Math.round(ms / 1000)} seconds`;
+}

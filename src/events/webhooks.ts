@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { WebhookConfig } from '../config/config.js';
+import { sqlOf, type Database, type Sql } from '../storage/db.js';
+import type { OutboxStore } from '../storage/outbox.js';
+import type { WebhookChanges, WebhookFailureRecord, WebhookRecord, WebhookStore } from '../storage/webhook-store.js';
+import { isEventType, EVENT_TYPES } from './catalogue.js';
+import { deliver, type DeliveryOutcome } from './delivery.js';
+import { generateWebhookSecret } from './signing.js';
+import { checkWebhookUrl, resolveWebhookTarget } from './target-guard.js';
+
+/** A request the admin API answers with 400, 404 or 410 and this sentence. */
+export class WebhookRequestError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 410,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WebhookRequestError';
+  }
+}
+
+export interface WebhookInput {
+  readonly url: string;
+  readonly events?: readonly string[] | undefined;
+}
+
+/** The admin side of webhooks: subscriptions, secrets, failed deliveries and their replay. */
+export class Webhooks {
+  private readonly sql: Sql;
+
+  constructor(
+    db: Database,
+    private readonly store: WebhookStore,
+    private readonly outbox: OutboxStore,
+    private readonly config: WebhookConfig,
+  ) {
+    this.sql = sqlOf(db);
+  }
+
+  /** The secret is returned here and by rotateSecret only. */
+  async create(tenantId: string, input: WebhookInput): Promise<{ webhook: WebhookRecord; secret: string }> {
+    const url = await this.checkedUrl(input.url);
+    const secret = generateWebhookSecret();
+    const webhook = await this.store.create(this.sql, {
+      tenantId,
+      id: randomUUID(),
+      url,
+      eventTypes: this.checkedTypes(input.events),
+      secret,
+    });
+    if (webhook === undefined) throw new WebhookRequestError(404, `No tenant "${tenantId}".`);
+    return { webhook, secret };
+  }
+
+  list(tenantId: string): Promise<WebhookRecord[]> {
+    return this.store.list(this.sql, tenantId);
+  }
+
+  async get(tenantId: string, id: string): Promise<WebhookRecord> {
+    return this.found(await this.store.find(this.sql, tenantId, id), id);
+  }
+
+  async update(
+    tenantId: string,
+    id: string,
+    changes: { url?: string; events?: readonly string[]; enabled?: boolean },
+  ): Promise<WebhookRecord> {
+    const checked: WebhookChanges = {
+      ...(changes.url === undefined ? {} : { url: await this.checkedUrl(changes.url) }),
+      ...(changes.events === undefined ? {} : { eventTypes: this.checkedTypes(changes.events) }),
+      ...(changes.enabled === undefined ? {} : { enabled: changes.enabled }),
+    };
+    return this.found(await this.store.update(this.sql, tenantId, id, checked), id);
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    if (!(await this.store.delete(this.sql, tenantId, id))) throw this.notFound(id);
+  }
+
+  /** A new secret at once; deliveries after this are signed with it only. */
+  async rotateSecret(tenantId: string, id: string): Promise<{ webhook: WebhookRecord; secret: string }> {
+    const secret = generateWebhookSecret();
+    if (!(await this.store.rotateSecret(this.sql, tenantId, id, secret))) throw this.notFound(id);
+    return { webhook: await this.get(tenantId, id), secret };
+  }
+
+  async failures(tenantId: string, id: string): Promise<WebhookFailureRecord[]> {
+    await this.get(tenantId, id);
+    return this.store.failures(this.sql, tenantId, id);
+  }
+
+  /**
+   * Sends a failed event again, now, to the subscription's current URL with its current secret,
+   * and tells how it went. It does not move the subscription's cursor: the event is delivered
+   * out of its order, which its webhook-id lets a receiver recognise.
+   */
+  async replay(tenantId: string, id: string, failureId: string): Promise<DeliveryOutcome> {
+    const failure = await this.store.failure(this.sql, tenantId, id, failureId);
+    if (failure === undefined) throw new WebhookRequestError(404, `No failed delivery ${failureId} for webhook ${id}.`);
+    const target = await this.store.withSecret(this.sql, tenantId, id);
+    if (target === undefined) throw this.notFound(id);
+    const [event] = await this.outbox.after(this.sql, tenantId, failure.eventSequence - 1, 1);
+    if (event?.id !== failure.eventId) {
+      throw new WebhookRequestError(410, `Event ${failure.eventSequence} is past the retention period and was pruned.`);
+    }
+    const outcome = await deliver(target.url, target.secret, event, {
+      timeoutMs: this.config.timeoutMs,
+      allowPrivateTargets: this.config.allowPrivateTargets,
+    });
+    if (outcome.ok) await this.store.markReplayed(this.sql, tenantId, failureId);
+    return outcome;
+  }
+
+  /** http(s) only, and never an internal address unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set. */
+  private async checkedUrl(url: string): Promise<string> {
+    const checked = checkWebhookUrl(url);
+    if ('problem' in checked) throw new WebhookRequestError(400, checked.problem);
+    const resolved = await resolveWebhookTarget(checked.url, { allowPrivate: this.config.allowPrivateTargets });
+    if ('problem' in resolved) throw new WebhookRequestError(400, resolved.problem);
+    return checked.url.toString();
+  }
+
+  private checkedTypes(types: readonly string[] | undefined): string[] {
+    if (types === undefined) return [];
+    const unknown = types.filter((t) => !isEventType(t));
+    if (unknown.length > 0) {
+      throw new WebhookRequestError(
+        400,
+        `Unknown event type${unknown.length === 1 ? '' : 's'} ${unknown.map((t) => `"${t}"`).join(', ')}; the types are ${EVENT_TYPES.join(', ')}.`,
+      );
+    }
+    return [...new Set(types)];
+  }
+
+  private found(webhook: WebhookRecord | undefined, id: string): WebhookRecord {
+    if (webhook === undefined) throw this.notFound(id);
+    return webhook;
+  }
+
+  private notFound(id: string): WebhookRequestError {
+    return new WebhookRequestError(404, `No webhook ${id} for this tenant.`);
+  }
+}

@@ -1,0 +1,351 @@
+import type { Sql } from './db.js';
+
+/** A subscription as the admin API shows it (never its secret). */
+export interface WebhookRecord {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly url: string;
+  /** Empty: every event type. */
+  readonly eventTypes: readonly string[];
+  readonly enabled: boolean;
+  readonly disabledReason: string | undefined;
+  readonly deliveredSequence: number;
+  readonly attempts: number;
+  readonly failingSince: Date | undefined;
+  readonly lastError: string | undefined;
+  readonly nextAttemptAt: Date;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** A subscription a dispatcher holds the lease of; every write it makes is fenced by the token. */
+export interface WebhookLease extends WebhookRecord {
+  readonly secret: string;
+  readonly leaseToken: string;
+}
+
+export interface WebhookFailureRecord {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly eventSequence: number;
+  readonly eventId: string;
+  readonly attempts: number;
+  readonly lastError: string;
+  readonly failedAt: Date;
+  readonly replayedAt: Date | undefined;
+}
+
+interface SubscriptionRow {
+  tenant_id: string;
+  id: string;
+  url: string;
+  event_types: string[];
+  enabled: boolean;
+  disabled_reason: string | null;
+  delivered_sequence: string;
+  attempts: number;
+  failing_since: Date | null;
+  last_error: string | null;
+  next_attempt_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  secret?: string;
+  lease_token?: string | null;
+}
+
+interface FailureRow {
+  tenant_id: string;
+  id: string;
+  subscription_id: string;
+  event_sequence: string;
+  event_id: string;
+  attempts: number;
+  last_error: string;
+  failed_at: Date;
+  replayed_at: Date | null;
+}
+
+const COLUMNS = `tenant_id, id, url, event_types, enabled, disabled_reason, delivered_sequence, attempts,
+  failing_since, last_error, next_attempt_at, created_at, updated_at`;
+const FAILURE_COLUMNS =
+  'tenant_id, id, subscription_id, event_sequence, event_id, attempts, last_error, failed_at, replayed_at';
+
+function toRecord(row: SubscriptionRow): WebhookRecord {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    url: row.url,
+    eventTypes: row.event_types,
+    enabled: row.enabled,
+    disabledReason: row.disabled_reason ?? undefined,
+    deliveredSequence: Number(row.delivered_sequence),
+    attempts: row.attempts,
+    failingSince: row.failing_since ?? undefined,
+    lastError: row.last_error ?? undefined,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toFailure(row: FailureRow): WebhookFailureRecord {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    subscriptionId: row.subscription_id,
+    eventSequence: Number(row.event_sequence),
+    eventId: row.event_id,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    failedAt: row.failed_at,
+    replayedAt: row.replayed_at ?? undefined,
+  };
+}
+
+export interface NewWebhook {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly url: string;
+  readonly eventTypes: readonly string[];
+  readonly secret: string;
+}
+
+export interface WebhookChanges {
+  readonly url?: string;
+  readonly eventTypes?: readonly string[];
+  readonly enabled?: boolean;
+}
+
+// Every lease write names the token it was claimed with: a dispatcher whose lease expired (it
+// stalled, another took over) can no longer move the cursor.
+const FENCE = 'tenant_id = $1 AND id = $2::uuid AND lease_token = $3::uuid';
+
+/** Webhook subscriptions, their delivery state, and the deliveries that failed for good. */
+export class WebhookStore {
+  /**
+   * A subscription receives the events that commit after it is created: its cursor starts at
+   * the tenant's last sequence. Undefined when there is no such tenant.
+   */
+  async create(q: Sql, webhook: NewWebhook): Promise<WebhookRecord | undefined> {
+    const rows = await q.rows<SubscriptionRow[]>(
+      `INSERT INTO webhook_subscriptions (tenant_id, id, url, event_types, secret, delivered_sequence)
+       SELECT id, $2::uuid, $3, $4::text[], $5, event_sequence FROM tenants WHERE id = $1
+       RETURNING ${COLUMNS}`,
+      webhook.tenantId,
+      webhook.id,
+      webhook.url,
+      webhook.eventTypes,
+      webhook.secret,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async list(q: Sql, tenantId: string): Promise<WebhookRecord[]> {
+    const rows = await q.rows<SubscriptionRow[]>(
+      `SELECT ${COLUMNS} FROM webhook_subscriptions WHERE tenant_id = $1 ORDER BY created_at, id`,
+      tenantId,
+    );
+    return rows.map(toRecord);
+  }
+
+  async find(q: Sql, tenantId: string, id: string): Promise<WebhookRecord | undefined> {
+    const rows = await q.rows<SubscriptionRow[]>(
+      `SELECT ${COLUMNS} FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2::uuid`,
+      tenantId,
+      id,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** The subscription with its secret and lease token, for a delivery outside the dispatcher (replay). */
+  async withSecret(q: Sql, tenantId: string, id: string): Promise<{ url: string; secret: string } | undefined> {
+    const rows = await q.rows<{ url: string; secret: string }[]>(
+      `SELECT url, secret FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2::uuid`,
+      tenantId,
+      id,
+    );
+    return rows[0];
+  }
+
+  /**
+   * Changes what the admin API may change. Enabling a subscription clears its failure state and
+   * makes it due at once; its cursor stays, so delivery resumes after the last event handled.
+   */
+  async update(q: Sql, tenantId: string, id: string, changes: WebhookChanges): Promise<WebhookRecord | undefined> {
+    const rows = await q.rows<SubscriptionRow[]>(
+      `UPDATE webhook_subscriptions SET
+         url = coalesce($3, url),
+         event_types = coalesce($4::text[], event_types),
+         enabled = coalesce($5, enabled),
+         disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason
+                                WHEN $5 THEN NULL ELSE 'Disabled through the admin API.' END,
+         attempts = CASE WHEN $5 THEN 0 ELSE attempts END,
+         failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
+         next_attempt_at = CASE WHEN $5 THEN now() ELSE next_attempt_at END,
+         updated_at = now()
+       WHERE tenant_id = $1 AND id = $2::uuid
+       RETURNING ${COLUMNS}`,
+      tenantId,
+      id,
+      changes.url ?? null,
+      changes.eventTypes ?? null,
+      changes.enabled ?? null,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async rotateSecret(q: Sql, tenantId: string, id: string, secret: string): Promise<boolean> {
+    const changed = await q.execute(
+      `UPDATE webhook_subscriptions SET secret = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2::uuid`,
+      tenantId,
+      id,
+      secret,
+    );
+    return changed > 0;
+  }
+
+  async delete(q: Sql, tenantId: string, id: string): Promise<boolean> {
+    return (
+      (await q.execute(`DELETE FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2::uuid`, tenantId, id)) > 0
+    );
+  }
+
+  /**
+   * Leases one enabled subscription that is due and has events past its cursor, for `leaseMs`.
+   * SKIP LOCKED lets dispatchers claim side by side; the lease, committed with the claim, keeps
+   * the others off it while it delivers without holding a transaction open.
+   */
+  async claim(q: Sql, leaseToken: string, leaseMs: number): Promise<WebhookLease | undefined> {
+    const rows = await q.rows<SubscriptionRow[]>(
+      `UPDATE webhook_subscriptions s
+          SET lease_token = $1::uuid, leased_until = now() + $2 * interval '1 millisecond'
+        WHERE (s.tenant_id, s.id) IN (
+          SELECT c.tenant_id, c.id FROM webhook_subscriptions c
+           WHERE c.enabled AND c.next_attempt_at <= now()
+             AND (c.leased_until IS NULL OR c.leased_until < now())
+             AND EXISTS (SELECT 1 FROM outbox_events e
+                          WHERE e.tenant_id = c.tenant_id AND e.sequence > c.delivered_sequence)
+           ORDER BY c.next_attempt_at
+           LIMIT 1
+           FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}, secret, lease_token`,
+      leaseToken,
+      leaseMs,
+    );
+    const row = rows[0];
+    if (row === undefined || row.secret === undefined) return undefined;
+    return { ...toRecord(row), secret: row.secret, leaseToken };
+  }
+
+  /** Moves the cursor past a delivered (or filtered-out) event; false once the lease is lost. */
+  async advance(q: Sql, lease: WebhookLease, sequence: number): Promise<boolean> {
+    return (
+      (await q.execute(
+        `UPDATE webhook_subscriptions
+            SET delivered_sequence = $4, attempts = 0, failing_since = NULL, last_error = NULL
+          WHERE ${FENCE} AND delivered_sequence < $4`,
+        lease.tenantId,
+        lease.id,
+        lease.leaseToken,
+        sequence,
+      )) > 0
+    );
+  }
+
+  /** Records a failed attempt and when to try again, and gives the lease up. */
+  async retryLater(q: Sql, lease: WebhookLease, error: string, nextAttemptAt: Date): Promise<void> {
+    await q.execute(
+      `UPDATE webhook_subscriptions
+          SET attempts = attempts + 1, failing_since = coalesce(failing_since, now()), last_error = $4,
+              next_attempt_at = $5, lease_token = NULL, leased_until = NULL
+        WHERE ${FENCE}`,
+      lease.tenantId,
+      lease.id,
+      lease.leaseToken,
+      error,
+      nextAttemptAt,
+    );
+  }
+
+  /**
+   * The endpoint failed for the whole retry window: the event is recorded as failed (for listing
+   * and replay), the cursor moves past it, and the subscription is disabled with the reason.
+   */
+  async giveUp(
+    q: Sql,
+    lease: WebhookLease,
+    event: { readonly sequence: number; readonly id: string },
+    failureId: string,
+    error: string,
+    reason: string,
+  ): Promise<void> {
+    await q.execute(
+      `WITH failed AS (
+         UPDATE webhook_subscriptions
+            SET delivered_sequence = $4, enabled = false, disabled_reason = $8, attempts = 0,
+                failing_since = NULL, last_error = $7, lease_token = NULL, leased_until = NULL, updated_at = now()
+          WHERE ${FENCE}
+          RETURNING tenant_id, id, $9::integer AS attempts
+       )
+       INSERT INTO webhook_failures (tenant_id, id, subscription_id, event_sequence, event_id, attempts, last_error)
+       SELECT tenant_id, $6::uuid, id, $4, $5::uuid, attempts, $7 FROM failed`,
+      lease.tenantId,
+      lease.id,
+      lease.leaseToken,
+      event.sequence,
+      event.id,
+      failureId,
+      error,
+      reason,
+      lease.attempts + 1,
+    );
+  }
+
+  /** Ends a lease without a failure: the subscription is due again at once. */
+  async release(q: Sql, lease: WebhookLease): Promise<void> {
+    await q.execute(
+      `UPDATE webhook_subscriptions SET lease_token = NULL, leased_until = NULL WHERE ${FENCE}`,
+      lease.tenantId,
+      lease.id,
+      lease.leaseToken,
+    );
+  }
+
+  async failures(q: Sql, tenantId: string, subscriptionId: string): Promise<WebhookFailureRecord[]> {
+    const rows = await q.rows<FailureRow[]>(
+      `SELECT ${FAILURE_COLUMNS} FROM webhook_failures
+        WHERE tenant_id = $1 AND subscription_id = $2::uuid ORDER BY failed_at, event_sequence`,
+      tenantId,
+      subscriptionId,
+    );
+    return rows.map(toFailure);
+  }
+
+  async failure(
+    q: Sql,
+    tenantId: string,
+    subscriptionId: string,
+    id: string,
+  ): Promise<WebhookFailureRecord | undefined> {
+    const rows = await q.rows<FailureRow[]>(
+      `SELECT ${FAILURE_COLUMNS} FROM webhook_failures WHERE tenant_id = $1 AND subscription_id = $2::uuid AND id = $3::uuid`,
+      tenantId,
+      subscriptionId,
+      id,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toFailure(row);
+  }
+
+  async markReplayed(q: Sql, tenantId: string, id: string): Promise<void> {
+    await q.execute(
+      `UPDATE webhook_failures SET replayed_at = now() WHERE tenant_id = $1 AND id = $2::uuid`,
+      tenantId,
+      id,
+    );
+  }
+}

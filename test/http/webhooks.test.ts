@@ -1,0 +1,298 @@
+import { Webhook } from 'standardwebhooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deliver } from '../../src/events/delivery.js';
+import { adminClient } from '../helpers/admin.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { scimTenant, type ScimClient } from '../helpers/scim.js';
+import { webhookSink, type Delivery, type WebhookSink } from '../helpers/webhook-sink.js';
+
+// Webhook subscriptions and their delivery (issue 5, points 3 and 4; docs/events.md).
+
+let t: TestApp;
+let admin: ReturnType<typeof adminClient>;
+const sinks: WebhookSink[] = [];
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { WEBHOOK_RETRY_BASE_MS: '40', WEBHOOK_RETRY_WINDOW_SECONDS: '2' } });
+  admin = adminClient(t.app, t.adminToken);
+  t.deps.dispatcher.start();
+});
+afterAll(async () => {
+  await t.close();
+});
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((s) => s.close()));
+});
+
+interface WebhookBody {
+  id: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  disabledReason: string | null;
+  deliveredSequence: number;
+  attempts: number;
+  lastError: string | null;
+  failingSince: string | null;
+}
+
+async function sink(): Promise<WebhookSink> {
+  const s = await webhookSink();
+  sinks.push(s);
+  return s;
+}
+
+async function subscribe(tenantId: string, url: string, events?: string[]) {
+  const res = await admin.call('POST', `/admin/v1/tenants/${tenantId}/webhooks`, {
+    url,
+    ...(events === undefined ? {} : { events }),
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ webhook: WebhookBody; secret: string }>();
+}
+
+const eventOf = (d: Delivery) =>
+  JSON.parse(d.body) as { id: string; type: string; sequence: number; resourceId: string };
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('webhook subscriptions (admin API)', () => {
+  it('creates a subscription with a whsec_ secret shown once, lists, reads, changes and deletes it', async () => {
+    const scim = await scimTenant(t, 'wh');
+    const base = `/admin/v1/tenants/${scim.tenantId}/webhooks`;
+    const { webhook, secret } = await subscribe(scim.tenantId, 'http://127.0.0.1:9/hook', ['user.created']);
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(webhook).toMatchObject({ url: 'http://127.0.0.1:9/hook', events: ['user.created'], enabled: true });
+
+    const listed = (await admin.call('GET', base)).json<{ webhooks: WebhookBody[] }>().webhooks;
+    expect(listed.map((w) => w.id)).toEqual([webhook.id]);
+    const one = await admin.call('GET', `${base}/${webhook.id}`);
+    expect(one.statusCode).toBe(200);
+    expect(one.body).not.toContain(secret);
+
+    const patched = await admin.call('PATCH', `${base}/${webhook.id}`, {
+      url: 'http://127.0.0.1:10/other',
+      events: ['group.created', 'group.deleted'],
+      enabled: false,
+    });
+    expect(patched.json()).toMatchObject({
+      url: 'http://127.0.0.1:10/other',
+      events: ['group.created', 'group.deleted'],
+      enabled: false,
+      disabledReason: 'Disabled through the admin API.',
+    });
+    const reenabled = await admin.call('PATCH', `${base}/${webhook.id}`, { enabled: true });
+    expect(reenabled.json()).toMatchObject({ enabled: true, disabledReason: null });
+
+    const rotated = await admin.call('POST', `${base}/${webhook.id}/rotate-secret`);
+    expect(rotated.statusCode).toBe(200);
+    const newSecret = rotated.json<{ secret: string }>().secret;
+    expect(newSecret).toMatch(/^whsec_/);
+    expect(newSecret).not.toBe(secret);
+
+    expect((await admin.call('DELETE', `${base}/${webhook.id}`)).statusCode).toBe(204);
+    expect((await admin.call('GET', `${base}/${webhook.id}`)).statusCode).toBe(404);
+    expect((await admin.call('DELETE', `${base}/${webhook.id}`)).statusCode).toBe(404);
+  });
+
+  it('refuses URLs that are not http(s), unknown event types, an empty change and an unknown tenant', async () => {
+    const scim = await scimTenant(t, 'whbad');
+    const base = `/admin/v1/tenants/${scim.tenantId}/webhooks`;
+    for (const body of [
+      { url: 'ftp://example.com/hook' },
+      { url: 'https://user:pw@example.com/hook' },
+      { url: 'not a url' },
+      { url: 'http://127.0.0.1:9/hook', events: ['user.exploded'] },
+      { url: 'http://127.0.0.1:9/hook', events: [] },
+      { events: ['user.created'] },
+    ]) {
+      const res = await admin.call('POST', base, body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+    }
+    const { webhook } = await subscribe(scim.tenantId, 'http://127.0.0.1:9/hook');
+    expect((await admin.call('PATCH', `${base}/${webhook.id}`, {})).statusCode).toBe(400);
+    expect((await admin.call('PATCH', `${base}/${webhook.id}`, { url: 'gopher://x' })).statusCode).toBe(400);
+    expect(
+      (await admin.call('POST', '/admin/v1/tenants/no-such-tenant/webhooks', { url: 'http://127.0.0.1:9/' }))
+        .statusCode,
+    ).toBe(404);
+  });
+
+  it('refuses private, loopback and link-local targets unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set', async () => {
+    const strict = await createTestApp({ database: t.database, env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' } });
+    try {
+      const scim = await scimTenant(strict, 'whssrf');
+      const strictAdmin = adminClient(strict.app, strict.adminToken);
+      for (const url of [
+        'http://127.0.0.1:8080/hook',
+        'http://10.0.0.8/hook',
+        'http://169.254.169.254/latest',
+        'http://[::1]/hook',
+        'http://localhost/hook',
+      ]) {
+        const res = await strictAdmin.call('POST', `/admin/v1/tenants/${scim.tenantId}/webhooks`, { url });
+        expect(res.statusCode, url).toBe(400);
+        expect(res.json<{ message: string }>().message).toContain('WEBHOOK_ALLOW_PRIVATE_TARGETS');
+      }
+    } finally {
+      await strict.close();
+    }
+    // And at delivery time, after resolution: a target that became private is not contacted.
+    const s = await sink();
+    const outcome = await deliver(
+      s.url,
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      {
+        id: '3b241101-e2bb-4255-8caf-4136c566a962',
+        type: 'user.created',
+        tenantId: 'x',
+        sequence: 1,
+        occurredAt: new Date(),
+        resourceType: 'User',
+        resourceId: '3b241101-e2bb-4255-8caf-4136c566a963',
+        externalId: undefined,
+        data: {},
+        changedAttributes: [],
+      },
+      { timeoutMs: 1_000, allowPrivateTargets: false },
+    );
+    expect(outcome).toMatchObject({ ok: false });
+    expect(s.deliveries).toHaveLength(0);
+  });
+});
+
+describe('webhook delivery', () => {
+  it('delivers each event, signed per Standard Webhooks, within a second of its commit', async () => {
+    const s = await sink();
+    const scim = await scimTenant(t, 'whdel');
+    const { secret } = await subscribe(scim.tenantId, s.url);
+    const committed = Date.now();
+    const user = await scim.createUser({ userName: 'ada@wh.test' });
+    const [delivery] = await s.waitFor(1);
+    if (delivery === undefined) throw new Error('no delivery');
+    expect(delivery.at - committed).toBeLessThan(1_000);
+    expect(delivery.headers['content-type']).toBe('application/json');
+    // An independent implementation of the spec accepts the signature.
+    const verified = new Webhook(secret).verify(delivery.body, {
+      'webhook-id': String(delivery.headers['webhook-id']),
+      'webhook-timestamp': String(delivery.headers['webhook-timestamp']),
+      'webhook-signature': String(delivery.headers['webhook-signature']),
+    }) as { id: string; type: string; resourceId: string };
+    expect(verified).toMatchObject({ type: 'user.created', resourceId: user.id });
+    expect(delivery.headers['webhook-id']).toBe(verified.id);
+    // The body is the events API's item.
+    const pulled = await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/events`);
+    expect(JSON.parse(delivery.body)).toEqual(pulled.json<{ events: unknown[] }>().events[0]);
+  });
+
+  it('sends only the subscribed event types, and moves past the others', async () => {
+    const s = await sink();
+    const scim = await scimTenant(t, 'whfilter');
+    const { webhook } = await subscribe(scim.tenantId, s.url, ['group.created']);
+    await scim.createUser({ userName: 'skip@wh.test' });
+    const group = await scim.createGroup({ displayName: 'Wanted' });
+    const [delivery] = await s.waitFor(1);
+    expect(delivery && eventOf(delivery)).toMatchObject({ type: 'group.created', resourceId: group.id });
+    const state = await eventually(
+      async () =>
+        (await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/webhooks/${webhook.id}`)).json<WebhookBody>(),
+      (w) => w.deliveredSequence === 2,
+    );
+    expect(state.deliveredSequence).toBe(2);
+    expect(s.deliveries).toHaveLength(1);
+  });
+
+  it('retries a failing endpoint with growing delays, and a later event waits for the earlier one', async () => {
+    const s = await sink();
+    s.respond = (n) => (n < 3 ? 500 : 204);
+    const scim = await scimTenant(t, 'whretry');
+    await subscribe(scim.tenantId, s.url);
+    await scim.createUser({ userName: 'first@wh.test' });
+    await scim.createUser({ userName: 'second@wh.test' });
+    const deliveries = await s.waitFor(5);
+    const sequences = deliveries.map((d) => eventOf(d).sequence);
+    expect(sequences).toEqual([1, 1, 1, 1, 2]);
+    expect(new Set(deliveries.slice(0, 4).map((d) => d.headers['webhook-id'])).size).toBe(1);
+    expect(deliveries.map((d) => d.status)).toEqual([500, 500, 500, 204, 204]);
+    const gaps = deliveries.slice(1, 4).map((d, i) => d.at - (deliveries[i]?.at ?? 0));
+    // Backoff from 40 ms, doubling, drawn from the upper half of each: at least 20, 40, 80 ms.
+    expect(gaps[0]).toBeGreaterThanOrEqual(20);
+    expect(gaps[1]).toBeGreaterThanOrEqual(40);
+    expect(gaps[2]).toBeGreaterThanOrEqual(80);
+  });
+
+  it('marks the event failed and disables an endpoint failing for the whole window; replay and re-enable', async () => {
+    const s = await sink();
+    s.respond = () => 503;
+    const scim = await scimTenant(t, 'whfail');
+    const base = `/admin/v1/tenants/${scim.tenantId}/webhooks`;
+    const { webhook } = await subscribe(scim.tenantId, s.url);
+    const user = await scim.createUser({ userName: 'down@wh.test' });
+    const disabled = await eventually(
+      async () => (await admin.call('GET', `${base}/${webhook.id}`)).json<WebhookBody>(),
+      (w) => !w.enabled,
+    );
+    expect(disabled.enabled).toBe(false);
+    expect(disabled.disabledReason).toContain('failed every delivery for 2 seconds');
+    expect(disabled.disabledReason).toContain('HTTP 503');
+    expect(disabled.deliveredSequence).toBe(1);
+
+    const failures = (await admin.call('GET', `${base}/${webhook.id}/failures`)).json<{
+      failures: { id: string; eventSequence: number; attempts: number; lastError: string; replayedAt: string | null }[];
+    }>().failures;
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      eventSequence: 1,
+      lastError: 'The endpoint answered HTTP 503.',
+      replayedAt: null,
+    });
+    expect(failures[0]?.attempts).toBeGreaterThan(1);
+
+    // Disabled: a new event is kept, not sent.
+    await scim.createGroup({ displayName: 'While down' });
+    await new Promise((r) => setTimeout(r, 300));
+    const sentWhileDown = s.deliveries.length;
+
+    s.respond = () => 204;
+    const replay = await admin.call('POST', `${base}/${webhook.id}/failures/${failures[0]?.id ?? ''}/replay`);
+    expect(replay.json()).toEqual({ delivered: true, status: 204, error: null });
+    expect(eventOf(s.deliveries.at(-1) as Delivery)).toMatchObject({ sequence: 1, resourceId: user.id });
+    const after = (await admin.call('GET', `${base}/${webhook.id}/failures`)).json<{
+      failures: { replayedAt: string | null }[];
+    }>();
+    expect(after.failures[0]?.replayedAt).not.toBeNull();
+    expect(s.deliveries.length).toBe(sentWhileDown + 1);
+
+    await admin.call('PATCH', `${base}/${webhook.id}`, { enabled: true });
+    const resumed = await s.waitFor(1, (d) => eventOf(d).sequence === 2);
+    expect(eventOf(resumed[0] as Delivery).type).toBe('group.created');
+  });
+
+  it('shares the work between two dispatchers on one database without losing or reordering events', async () => {
+    const replica = await createTestApp({ database: t.database, env: { WEBHOOK_RETRY_BASE_MS: '40' } });
+    replica.deps.dispatcher.start();
+    try {
+      const sinksOf = await Promise.all([sink(), sink(), sink()]);
+      const scim: ScimClient = await scimTenant(t, 'whtwo');
+      for (const s of sinksOf) await subscribe(scim.tenantId, s.url);
+      for (let i = 0; i < 30; i += 1) await scim.createUser({ userName: `u${i}@wh.test` });
+      for (const s of sinksOf) {
+        const deliveries = await s.waitFor(30);
+        const sequences = deliveries.map((d) => eventOf(d).sequence);
+        // Each endpoint gets every event, in order; a duplicate could only follow a lost lease.
+        expect([...new Set(sequences)]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+        expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+        expect(sequences.length - new Set(sequences).size).toBe(0);
+      }
+    } finally {
+      await replica.close();
+    }
+  });
+});
