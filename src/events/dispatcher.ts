@@ -54,8 +54,9 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.sql = sqlOf(db);
-    // Long enough for a whole batch of slow endpoints; a dispatcher that dies holds it no longer.
-    this.leaseMs = Math.max(30_000, options.webhooks.timeoutMs * 3);
+    // Long enough for an attempt and the writes around it; a batch stops before the lease ends.
+    // A dispatcher that dies holds its subscriptions no longer than this.
+    this.leaseMs = Math.max(3_000, options.webhooks.timeoutMs * 3);
   }
 
   start(): void {

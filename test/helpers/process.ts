@@ -13,15 +13,17 @@ export interface ServiceProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
+export const WORKER_ENTRY = join(import.meta.dirname, '../../dist/worker.js');
+
 /** Starts `npm start`'s entry (dist/main.js, built by `npm test` before the tests run). */
-export function startService(env: Record<string, string>): ServiceProcess {
-  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run "npm run build" (npm test does it first).`);
+export function startService(env: Record<string, string>, entry = ENTRY): ServiceProcess {
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" (npm test does it first).`);
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(
       ([k]) => !['DATABASE_URL', 'ADMIN_TOKEN', 'JWT_SECRET', 'PUBLIC_URL', 'PORT', 'HOST', 'DATA_DIR'].includes(k),
     ),
   );
-  const child = spawn(process.execPath, [ENTRY], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));

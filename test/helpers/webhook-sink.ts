@@ -15,6 +15,8 @@ export interface WebhookSink {
   readonly deliveries: Delivery[];
   /** The status to answer the nth request (0-based) with; 204 by default. */
   respond: (n: number) => number;
+  /** How long to take before answering, in ms (0 by default). */
+  delayMs: number;
   /** Resolves once `count` deliveries matching `filter` have arrived, or rejects after `timeoutMs`. */
   waitFor(count: number, filter?: (d: Delivery) => boolean, timeoutMs?: number): Promise<Delivery[]>;
   close(): Promise<void>;
@@ -26,7 +28,8 @@ export async function webhookSink(): Promise<WebhookSink> {
   const sink = {
     deliveries,
     respond: (_n: number) => 204,
-  } as WebhookSink & { respond: (n: number) => number };
+    delayMs: 0,
+  } as WebhookSink;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -38,7 +41,7 @@ export async function webhookSink(): Promise<WebhookSink> {
         at: Date.now(),
         status,
       });
-      response.writeHead(status).end();
+      setTimeout(() => response.writeHead(status).end(), sink.delayMs);
     });
   });
   server.listen(0, '127.0.0.1');
