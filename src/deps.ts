@@ -2,7 +2,8 @@ import type { Config } from './config/config.js';
 import type { Secrets } from './config/secrets.js';
 import type { Logger } from './observability/logger.js';
 import { defaultRegistry, type SchemaRegistry } from './scim/schema/registry.js';
-import { closeDatabase, createDatabase, type Database } from './storage/db.js';
+import { closeDatabase, createDatabase, sqlOf, type Database } from './storage/db.js';
+import { Metrics } from './observability/metrics.js';
 import { OutboxStore } from './storage/outbox.js';
 import { checkReadiness, type Readiness } from './storage/readiness.js';
 import { TenantStore } from './storage/tenant-store.js';
@@ -37,6 +38,7 @@ export interface Deps {
   readonly webhooks: Webhooks;
   /** Delivers webhooks; main.ts starts it in-process unless DISPATCHER=off, worker.ts always. */
   readonly dispatcher: Dispatcher;
+  readonly metrics: Metrics;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
@@ -62,6 +64,7 @@ export function createDeps(options: DepsOptions): Deps {
   const members = new MemberStore();
   const outbox = new OutboxStore();
   const webhookStore = new WebhookStore();
+  const metrics = new Metrics(() => webhookStore.oldestUndeliveredAgeSeconds(sqlOf(db)));
   const users = new Users(db, new UserStore(), members, outbox);
   const groups = new Groups(db, new GroupStore(), members, outbox);
   return {
@@ -80,7 +83,9 @@ export function createDeps(options: DepsOptions): Deps {
       webhooks: config.webhooks,
       retentionDays: config.eventRetentionDays,
       logger,
+      metrics,
     }),
+    metrics,
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
     readiness: () => checkReadiness(db, migrations),
     close: () => closeDatabase(db),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebhookConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
+import type { DispatcherMetrics } from '../observability/metrics.js';
 import { sqlOf, type Database, type Sql } from '../storage/db.js';
 import type { OutboxStore, StoredEvent } from '../storage/outbox.js';
 import type { WebhookLease, WebhookStore } from '../storage/webhook-store.js';
@@ -16,6 +17,7 @@ export interface DispatcherOptions {
   /** How often an idle dispatcher looks for due work: events go out within this of their commit. */
   readonly pollMs?: number;
   readonly batchSize?: number;
+  readonly metrics?: DispatcherMetrics;
   /** Replaces the HTTP delivery (tests of the dispatcher's own logic). */
   readonly send?: (url: string, secret: string, event: StoredEvent) => Promise<DeliveryOutcome>;
 }
@@ -109,7 +111,9 @@ export class Dispatcher {
         if (!(await this.store.advance(this.sql, lease, event.sequence))) return true;
         continue;
       }
+      const started = performance.now();
       const outcome = await this.send(lease, event);
+      this.options.metrics?.delivery(outcome.ok ? 'delivered' : 'failed', (performance.now() - started) / 1000);
       if (!outcome.ok) {
         await this.failed(lease, event, outcome.error);
         return true;
@@ -136,11 +140,13 @@ export class Dispatcher {
     if (Date.now() - failingSince >= retryWindowMs) {
       const reason = `Disabled: the endpoint failed every delivery for ${describeMs(retryWindowMs)}; event ${event.sequence} was marked failed. Last error: ${error}`;
       await this.store.giveUp(this.sql, lease, event, randomUUID(), error, reason);
+      this.options.metrics?.delivery('gave_up', 0);
       this.options.logger.warn({ ...log, error }, 'webhook endpoint disabled after failing for the whole retry window');
       return;
     }
     const next = new Date(Date.now() + retryDelayMs(lease.attempts + 1, retryBaseMs));
     await this.store.retryLater(this.sql, lease, error, next);
+    this.options.metrics?.retryScheduled();
     this.options.logger.info({ ...log, error, retryAt: next.toISOString() }, 'webhook delivery failed; will retry');
   }
 
@@ -148,7 +154,10 @@ export class Dispatcher {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
     const pruned = await this.outbox.prune(this.sql, this.options.retentionDays);
-    if (pruned > 0) this.options.logger.info({ pruned }, 'pruned outbox events past their retention');
+    if (pruned > 0) {
+      this.options.metrics?.pruned(pruned);
+      this.options.logger.info({ pruned }, 'pruned outbox events past their retention');
+    }
   }
 }
 

@@ -315,6 +315,19 @@ export class WebhookStore {
     );
   }
 
+  /** Seconds since the oldest event an enabled subscription still has to deliver committed; 0 if none. */
+  async oldestUndeliveredAgeSeconds(q: Sql): Promise<number> {
+    const rows = await q.rows<{ age: number | null }[]>(
+      `SELECT extract(epoch FROM now() - min(e.occurred_at))::float8 AS age
+         FROM webhook_subscriptions s
+         CROSS JOIN LATERAL (SELECT occurred_at FROM outbox_events o
+                              WHERE o.tenant_id = s.tenant_id AND o.sequence > s.delivered_sequence
+                              ORDER BY o.sequence LIMIT 1) e
+        WHERE s.enabled`,
+    );
+    return Math.max(0, rows[0]?.age ?? 0);
+  }
+
   async failures(q: Sql, tenantId: string, subscriptionId: string): Promise<WebhookFailureRecord[]> {
     const rows = await q.rows<FailureRow[]>(
       `SELECT ${FAILURE_COLUMNS} FROM webhook_failures
