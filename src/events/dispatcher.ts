@@ -45,7 +45,10 @@ export class Dispatcher {
   private readonly sql: Sql;
   private running = false;
   private loops: Promise<void>[] = [];
-  private wake = new AbortController();
+  private stopped = new AbortController();
+  /** Loops asleep for lack of work, each with the function that wakes it. */
+  private readonly idle: (() => void)[] = [];
+  private busy = 0;
   private lastPrune = 0;
   private readonly leaseMs: number;
 
@@ -64,7 +67,7 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.wake = new AbortController();
+    this.stopped = new AbortController();
     const loops = this.options.concurrency ?? 4;
     this.loops = Array.from({ length: loops }, () => this.loop());
   }
@@ -72,24 +75,52 @@ export class Dispatcher {
   /** Stops claiming; deliveries under way finish (or time out) first. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake.abort();
+    this.stopped.abort();
     await Promise.all(this.loops);
     this.loops = [];
+  }
+
+  /**
+   * Events were just committed in this process: when every loop is idle, one looks at once
+   * instead of at its next poll. A busy loop picks new events up when its batch ends, and other
+   * processes' events within a poll, so no more than one extra claim is ever made per wake.
+   */
+  wake(): void {
+    if (this.busy === 0) this.idle.shift()?.();
   }
 
   private async loop(): Promise<void> {
     while (this.running) {
       let worked = false;
+      this.busy += 1;
       try {
         await this.pruneIfDue();
         worked = await this.runOnce();
       } catch (error) {
         this.options.logger.error({ err: error }, 'webhook dispatcher: unexpected error');
+      } finally {
+        this.busy -= 1;
       }
-      // stop() aborts the wait, so an idle loop ends at once.
-      if (!worked) {
-        await sleep(this.options.pollMs ?? 100, undefined, { signal: this.wake.signal }).catch(() => undefined);
-      }
+      if (!worked) await this.rest();
+    }
+  }
+
+  /** Sleeps a poll interval, less if woken; stop() ends every sleep at once. */
+  private async rest(): Promise<void> {
+    const woken = new AbortController();
+    const wakeUp = () => {
+      woken.abort();
+    };
+    this.idle.push(wakeUp);
+    try {
+      await sleep(this.options.pollMs ?? 100, undefined, {
+        signal: AbortSignal.any([woken.signal, this.stopped.signal]),
+      });
+    } catch {
+      // Woken or stopped.
+    } finally {
+      const at = this.idle.indexOf(wakeUp);
+      if (at >= 0) this.idle.splice(at, 1);
     }
   }
 

@@ -1,6 +1,9 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliver } from '../../src/events/delivery.js';
+import { Dispatcher } from '../../src/events/dispatcher.js';
+import { OutboxStore } from '../../src/storage/outbox.js';
+import { WebhookStore } from '../../src/storage/webhook-store.js';
 import { adminClient } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { scimTenant, type ScimClient } from '../helpers/scim.js';
@@ -190,6 +193,33 @@ describe('webhook delivery', () => {
     // The body is the events API's item.
     const pulled = await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/events`);
     expect(JSON.parse(delivery.body)).toEqual(pulled.json<{ events: unknown[] }>().events[0]);
+  });
+
+  it('sends at once when woken after a commit, instead of at its next poll', async () => {
+    const s = await sink();
+    const scim = await scimTenant(t, 'whwake');
+    await subscribe(scim.tenantId, s.url);
+    const slow = new Dispatcher(t.deps.db, new WebhookStore(), new OutboxStore(), {
+      webhooks: t.deps.config.webhooks,
+      retentionDays: 30,
+      logger: t.deps.logger,
+      pollMs: 60_000,
+      concurrency: 2,
+    });
+    await t.deps.dispatcher.stop();
+    slow.start();
+    try {
+      // Both loops find nothing and go to sleep for a minute.
+      await new Promise((r) => setTimeout(r, 200));
+      await scim.createUser({ userName: 'now@wh.test' });
+      const woken = Date.now();
+      slow.wake();
+      await s.waitFor(1, undefined, 2_000);
+      expect(Date.now() - woken).toBeLessThan(1_000);
+    } finally {
+      await slow.stop();
+      t.deps.dispatcher.start();
+    }
   });
 
   it('sends only the subscribed event types, and moves past the others', async () => {

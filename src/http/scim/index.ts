@@ -25,6 +25,11 @@ export function scimRoutes(deps: Deps) {
       if (tenantId === undefined) return;
       await authenticateScim(request, reply, tenantId, deps.scimTokens);
     });
+    // A write that succeeded has committed its events: a dispatcher in this process sends them
+    // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) deps.dispatcher.wake();
+    });
     await app.register(discoveryRoutes(deps), { prefix: '/:tenantId' });
     await app.register(bulkRoutes(deps), { prefix: '/:tenantId' });
     await app.register(rootSearchRoutes(deps), { prefix: '/:tenantId' });
