@@ -5,6 +5,8 @@ export interface LoadOptions {
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly seconds: number;
+  /** Requests per second, evenly spaced (bench/events.ts); unset: as fast as the server answers. */
+  readonly rate?: number;
 }
 
 /** What one operation measured against one server. */

@@ -12,9 +12,10 @@ import { measure, type LoadOptions, type Measurement } from './load.js';
 import { passes, table, type Row } from './report.js';
 import { SCENARIOS, type RunData, type Scenario } from './scenarios.js';
 import { GROUP_MEMBER_COUNT, seed, seedShapeDiffers, TENANT_ID, USER_COUNT, type UserRange } from './seed.js';
-import { freePort, HOST, killAll, startServer, type ServerProcess } from './servers.js';
+import { freePort, HOST, killAll, startServer, startWorker, type ServerProcess } from './servers.js';
 import { profileSummary, stageBreakdown } from './stages.js';
 import { cpuSnapshot } from './cpu.js';
+import { measureEvents } from './events.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POOL_SIZE = 20;
@@ -28,6 +29,10 @@ function positive(name: string, fallback: number): number {
 // BENCH_ONLY=Groups runs only the operations whose name contains it.
 const only = process.env['BENCH_ONLY'];
 const scenarios = SCENARIOS.filter((scenario) => only === undefined || scenario.name.includes(only));
+const EVENTS_PHASE = 'webhook events';
+// The write rate of the latency runs: well within what the machine carries with a dispatcher.
+const EVENT_RATE = positive('BENCH_EVENT_RATE', 250);
+const eventsPhase = only === undefined || EVENTS_PHASE.includes(only);
 
 const load: LoadOptions = {
   connections: positive('BENCH_CONNECTIONS', 20),
@@ -158,6 +163,56 @@ async function measureOne(side: Side, scenario: Scenario, database: BenchDatabas
   }
 }
 
+/**
+ * The create load again, now with one webhook subscriber on 127.0.0.1 that the service's
+ * in-process dispatcher delivers to: what the outbox and its delivery cost, and how fast events
+ * arrive (issue 5's benchmark).
+ */
+async function eventsReport(
+  database: BenchDatabase,
+  withoutSubscriber: number | undefined,
+  dispatcher: 'in-process' | 'worker',
+  rate: number | undefined,
+): Promise<string> {
+  const create = SCENARIOS.find((scenario) => scenario.name === 'POST /Users');
+  if (create === undefined) throw new Error('the POST /Users scenario is missing');
+  await database.settle();
+  const port = await freePort();
+  const env = {
+    ...serviceEnv(database, port),
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    DISPATCHER: dispatcher === 'worker' ? 'off' : 'in-process',
+  };
+  const server = await startServer('service', ['dist/main.js'], env, ROOT, port, '/readyz');
+  const worker = dispatcher === 'worker' ? startWorker(env, ROOT) : undefined;
+  try {
+    scimToken ??= await issueToken(server.origin);
+    const r = await measureEvents(server.origin, scimToken, ADMIN_TOKEN, database.url, create, OURS.data, {
+      ...load,
+      ...(rate === undefined ? {} : { rate }),
+    });
+    const cost =
+      withoutSubscriber === undefined
+        ? ''
+        : ` (without a subscriber, above: ${withoutSubscriber.toFixed(0)} req/s; ${((100 * r.writes.rps) / withoutSubscriber).toFixed(0)}%)`;
+    // The latency targets hold for a load the machine can carry; at full tilt, events queue
+    // behind writes on 2 CPUs, and only loss and duplicates are judged.
+    const pass = r.lost === 0 && r.duplicates === 0 && (rate === undefined || (r.p50Ms <= 25 && r.p99Ms <= 250));
+    const pace = rate === undefined ? 'as fast as it answers' : `paced at ${rate} req/s`;
+    return [
+      `\n${EVENTS_PHASE}: POST /Users ${pace}, one webhook subscriber on ${HOST}, ${dispatcher === 'worker' ? 'dispatcher in its own process (npm run worker)' : 'dispatcher in the service process'}`,
+      `  writes            ${r.writes.rps.toFixed(0)} req/s, p50 ${r.writes.p50} ms, p99 ${r.writes.p99} ms${cost}`,
+      `  events            ${r.expected} committed, ${r.delivered} delivered, ${r.lost} lost, ${r.duplicates} duplicated`,
+      `  delivery rate     ${r.deliveredPerSecond.toFixed(0)} events/s during the load; the last arrived ${r.drainSeconds.toFixed(1)} s after it${r.drainPerSecond > 0 ? ` (${r.drainPerSecond.toFixed(0)} events/s once the writes stopped)` : ''}`,
+      `  commit→delivery   p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
+      `  targets           none lost or duplicated${rate === undefined ? '' : ', p50 ≤ 25 ms, p99 ≤ 250 ms'}: ${pass ? 'pass' : 'FAIL'}`,
+    ].join('\n');
+  } finally {
+    await worker?.stop();
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const server = serverUrl();
   log(
@@ -206,6 +261,13 @@ async function main(): Promise<void> {
       if (row.ours.failures > 0 || row.baseline.failures > 0) {
         log(`  ${row.operation}: ${row.ours.failures} failed requests (ours), ${row.baseline.failures} (baseline)`);
       }
+    }
+
+    if (eventsPhase) {
+      const withoutSubscriber = rows.find((r) => r.operation === 'POST /Users')?.ours.rps;
+      log(await eventsReport(database, withoutSubscriber, 'in-process', undefined));
+      log(await eventsReport(database, withoutSubscriber, 'in-process', EVENT_RATE));
+      log(await eventsReport(database, withoutSubscriber, 'worker', EVENT_RATE));
     }
 
     log('\nwhere the time goes (one request at a time, in this process, mean of repeated runs):');

@@ -74,3 +74,18 @@ export async function startServer(
   await stop();
   throw new Error(`${name} did not become ready:\n${output.join('')}`);
 }
+
+/** `npm run worker`'s entry in its own process (it serves no HTTP, so nothing to wait for). */
+export function startWorker(env: NodeJS.ProcessEnv, cwd: string): { stop(): Promise<void> } {
+  const child = spawn(process.execPath, ['dist/worker.js'], { env, cwd, stdio: ['ignore', 'ignore', 'ignore'] });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  const exited = once(child, 'exit');
+  return {
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

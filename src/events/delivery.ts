@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import type { StoredEvent } from '../storage/outbox.js';
 import { eventJson } from './event-json.js';
 import { webhookHeaders } from './signing.js';
@@ -17,6 +18,21 @@ export type DeliveryOutcome =
   | { readonly ok: false; readonly status?: number; readonly error: string };
 
 const USER_AGENT = 'scim-provisioning-service webhooks';
+
+// Deliveries to one endpoint follow each other closely: keeping the connection open saves a
+// TCP (and TLS) handshake per event. An address is checked when a connection is made, and a
+// kept connection stays with that address.
+const agents = new Map<string, http.Agent>();
+function agentFor(protocol: string, allowPrivate: boolean): http.Agent {
+  const key = `${protocol}${String(allowPrivate)}`;
+  let agent = agents.get(key);
+  if (agent === undefined) {
+    const options = { keepAlive: true, keepAliveMsecs: 1_000, maxFreeSockets: 64, timeout: 30_000 };
+    agent = protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    agents.set(key, agent);
+  }
+  return agent;
+}
 // The receiver's answer is only read to free the socket; nobody needs more than its start.
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -35,10 +51,12 @@ export async function deliver(
   const checked = checkWebhookUrl(url);
   if ('problem' in checked) return { ok: false, error: checked.problem };
   const target = checked.url;
-  // Node does not call `lookup` for an IP-literal host: such a target is judged here, and a
-  // host name again by guardedLookup on the address actually connected to.
-  const resolved = await resolveWebhookTarget(target, { allowPrivate: options.allowPrivateTargets });
-  if ('problem' in resolved) return { ok: false, error: resolved.problem };
+  // Node does not call `lookup` for an IP-literal host: such a target is judged here. A host
+  // name is judged by guardedLookup, on the address actually connected to.
+  if (isIP(target.hostname.replace(/^\[|\]$/g, '')) !== 0) {
+    const resolved = await resolveWebhookTarget(target, { allowPrivate: options.allowPrivateTargets });
+    if ('problem' in resolved) return { ok: false, error: resolved.problem };
+  }
   const body = JSON.stringify(eventJson(event));
   const timestamp = Math.floor((options.now ?? Date.now)() / 1000);
   const headers = {
@@ -56,7 +74,7 @@ export async function deliver(
         headers,
         lookup: guardedLookup(options.allowPrivateTargets),
         signal: AbortSignal.timeout(options.timeoutMs),
-        agent: false,
+        agent: agentFor(target.protocol, options.allowPrivateTargets),
       },
       (response) => {
         const status = response.statusCode ?? 0;

@@ -14,7 +14,11 @@ export interface DispatcherOptions {
   readonly logger: Logger;
   /** Subscriptions delivered to side by side. */
   readonly concurrency?: number;
-  /** How often an idle dispatcher looks for due work: events go out within this of their commit. */
+  /**
+   * How often an idle dispatcher looks for due work (default 20 ms): events committed by
+   * another process go out within this of their commit. One loop polls at this pace; the others
+   * rest until there is work for them too.
+   */
   readonly pollMs?: number;
   readonly batchSize?: number;
   readonly metrics?: DispatcherMetrics;
@@ -69,7 +73,7 @@ export class Dispatcher {
     this.running = true;
     this.stopped = new AbortController();
     const loops = this.options.concurrency ?? 4;
-    this.loops = Array.from({ length: loops }, () => this.loop());
+    this.loops = Array.from({ length: loops }, (_, index) => this.loop(index === 0));
   }
 
   /** Stops claiming; deliveries under way finish (or time out) first. */
@@ -89,7 +93,9 @@ export class Dispatcher {
     if (this.busy === 0) this.idle.shift()?.();
   }
 
-  private async loop(): Promise<void> {
+  /** The scout polls; the others wait for it (or a wake) to find work they could share. */
+  private async loop(scout: boolean): Promise<void> {
+    const pollMs = this.options.pollMs ?? 20;
     while (this.running) {
       let worked = false;
       this.busy += 1;
@@ -101,19 +107,21 @@ export class Dispatcher {
       } finally {
         this.busy -= 1;
       }
-      if (!worked) await this.rest();
+      // Work found: more subscriptions may be due, so an idle loop joins in.
+      if (worked) this.idle.shift()?.();
+      else await this.rest(scout ? pollMs : pollMs * 25);
     }
   }
 
-  /** Sleeps a poll interval, less if woken; stop() ends every sleep at once. */
-  private async rest(): Promise<void> {
+  /** Sleeps `ms`, less if woken; stop() ends every sleep at once. */
+  private async rest(ms: number): Promise<void> {
     const woken = new AbortController();
     const wakeUp = () => {
       woken.abort();
     };
     this.idle.push(wakeUp);
     try {
-      await sleep(this.options.pollMs ?? 100, undefined, {
+      await sleep(ms, undefined, {
         signal: AbortSignal.any([woken.signal, this.stopped.signal]),
       });
     } catch {
@@ -137,21 +145,35 @@ export class Dispatcher {
       lease.deliveredSequence,
       this.options.batchSize ?? 50,
     );
+    // The cursor write of one event overlaps the delivery of the next: a dispatcher that dies
+    // resends at most the event in flight and the one whose cursor write it did not see land.
+    let advanced: Promise<boolean> = Promise.resolve(true);
+    let handled = lease.deliveredSequence;
+    const advanceTo = async (sequence: number) => {
+      if (!(await advanced)) return false;
+      advanced = this.store.advance(this.sql, lease, sequence);
+      return true;
+    };
     for (const event of events) {
       if (lease.eventTypes.length > 0 && !lease.eventTypes.includes(event.type)) {
-        if (!(await this.store.advance(this.sql, lease, event.sequence))) return true;
+        handled = event.sequence;
         continue;
       }
+      if (handled > lease.deliveredSequence && !(await advanceTo(handled))) return true;
       const started = performance.now();
       const outcome = await this.send(lease, event);
       this.options.metrics?.delivery(outcome.ok ? 'delivered' : 'failed', (performance.now() - started) / 1000);
       if (!outcome.ok) {
+        // The retry state is written fenced like the cursor, after the cursor's last write.
+        if (!(await advanced)) return true;
         await this.failed(lease, event, outcome.error);
         return true;
       }
-      if (!(await this.store.advance(this.sql, lease, event.sequence))) return true;
+      handled = event.sequence;
       if (!this.running || Date.now() > until) break;
     }
+    if (handled > lease.deliveredSequence && !(await advanceTo(handled))) return true;
+    if (!(await advanced)) return true;
     await this.store.release(this.sql, lease);
     return true;
   }
