@@ -141,7 +141,7 @@ export async function measureEvents(
     });
     if (subscribed.status !== 201)
       throw new Error(`subscribing failed: ${subscribed.status} ${await subscribed.text()}`);
-    const { webhook } = (await subscribed.json()) as { webhook: { id: string } };
+    const webhook = (await subscribed.json()) as { id: string };
     unsubscribe = () =>
       fetch(`${origin}/admin/v1/tenants/${TENANT_ID}/webhooks/${webhook.id}`, {
         method: 'DELETE',

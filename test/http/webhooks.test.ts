@@ -51,7 +51,10 @@ async function subscribe(tenantId: string, url: string, events?: string[]) {
     ...(events === undefined ? {} : { events }),
   });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json<{ webhook: WebhookBody; secret: string }>();
+  // One flat object: {"id", "url", "events", "secret", …}.
+  expect(Object.keys(res.json<object>())).toEqual(expect.arrayContaining(['id', 'url', 'events', 'secret']));
+  const { secret, ...webhook } = res.json<WebhookBody & { secret: string }>();
+  return { webhook, secret };
 }
 
 const eventOf = (d: Delivery) =>

@@ -59,6 +59,25 @@ describe('the transactional outbox', () => {
     expect(next[0]?.sequence).toBe(before.length + 1);
   });
 
+  it('prunes events past the retention, and only those', async () => {
+    await sqlOf(db).execute(`INSERT INTO tenants (id, name) VALUES ('old', 'Old')`);
+    const stored = await inTransaction(db, (tx) => outbox.append(tx, 'old', [event(), event(), event()]));
+    // Backdate the first two: one just past 30 days, one well past.
+    await sqlOf(db).execute(
+      `UPDATE outbox_events SET occurred_at = now() - $2 * interval '1 day' WHERE tenant_id = 'old' AND sequence = $1`,
+      stored[0]?.sequence,
+      31,
+    );
+    await sqlOf(db).execute(
+      `UPDATE outbox_events SET occurred_at = now() - $2 * interval '1 day' WHERE tenant_id = 'old' AND sequence = $1`,
+      stored[1]?.sequence,
+      400,
+    );
+    expect(await outbox.prune(sqlOf(db), 30, 1)).toBe(2);
+    expect((await outbox.after(sqlOf(db), 'old', 0, 10)).map((e) => e.sequence)).toEqual([3]);
+    expect(await outbox.prune(sqlOf(db), 30)).toBe(0);
+  });
+
   it('never lets a reader that follows the sequence miss an event committing late, under 20 writers', async () => {
     const appended = new Set<string>();
     let writing = true;

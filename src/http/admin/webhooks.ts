@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { EVENT_TYPES } from '../../events/catalogue.js';
 import type { WebhookFailureRecord, WebhookRecord } from '../../storage/webhook-store.js';
-import { errorResponses, tenantIdParams } from './schemas.js';
+import { errorResponses, tenantIdParams, webhookSchema } from './schemas.js';
 
 const present = (w: WebhookRecord) => ({
   id: w.id,
@@ -44,13 +44,14 @@ const eventsProperty = {
   description: 'The event types to receive; omit for all.',
 } as const;
 
+// The subscription and, this once, its secret, side by side: {"id", "url", "events", "secret", …}.
 const withSecret = {
   type: 'object',
   properties: {
-    ...{ webhook: { $ref: 'Webhook#' } },
+    ...webhookSchema.properties,
     secret: { type: 'string', description: 'whsec_…, for verifying signatures. It is not shown again.' },
   },
-  required: ['webhook', 'secret'],
+  required: [...webhookSchema.required, 'secret'],
 } as const;
 
 type WebhookParams = { id: string; webhookId: string };
@@ -77,7 +78,7 @@ export function webhookRoutes(deps: Deps) {
       },
       async (request, reply) => {
         const { webhook, secret } = await webhooks.create(request.params.id, request.body);
-        return reply.code(201).send({ webhook: present(webhook), secret });
+        return reply.code(201).send({ ...present(webhook), secret });
       },
     );
 
@@ -169,7 +170,7 @@ export function webhookRoutes(deps: Deps) {
       },
       async (request) => {
         const { webhook, secret } = await webhooks.rotateSecret(request.params.id, request.params.webhookId);
-        return { webhook: present(webhook), secret };
+        return { ...present(webhook), secret };
       },
     );
 
