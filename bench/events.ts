@@ -147,8 +147,16 @@ export async function measureEvents(
         method: 'DELETE',
         headers: { authorization: `Bearer ${adminToken}` },
       }).then(() => undefined);
-    // A paced run warms up first, like autocannon's, and only what follows is measured.
-    if (load.rate !== undefined) await pacedLoad(origin, token, create.requests(data), load.rate, load.warmupSeconds);
+    // A paced run warms up first, like autocannon's, and only what follows is measured: from
+    // the moment the warm-up's events have all arrived (a fresh worker process starts cold).
+    if (load.rate !== undefined) {
+      await pacedLoad(origin, token, create.requests(data), load.rate, load.warmupSeconds);
+      const warmedUp = await lastSequence(databaseUrl);
+      const deadline = Date.now() + 30_000;
+      while (!arrivals.some((a) => a.sequence >= warmedUp) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
     const first = await lastSequence(databaseUrl);
 
     const started = Date.now();
