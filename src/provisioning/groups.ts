@@ -19,7 +19,8 @@ import type { EventToAppend, OutboxStore } from '../storage/outbox.js';
 import { created, deleted, membershipChanged, updated } from './events.js';
 import { MembershipDelta } from './membership-delta.js';
 import type { StoredResource } from '../storage/resource-rows.js';
-import type { TenantContext } from './context.js';
+import { noteRules, type TenantContext } from './context.js';
+import { normalizePatchBody, normalizeResourceBody } from '../scim/compat/normalize.js';
 import { planPage } from '../storage/page-plan.js';
 import { memberReferences, splitGroupPatch, type MemberChange, type MemberReference } from './member-changes.js';
 import { checkIfMatch } from './preconditions.js';
@@ -43,7 +44,7 @@ export class Groups {
   }
 
   async create(ctx: TenantContext, body: unknown, projection: Projection = {}): Promise<ResourceResult> {
-    const { write, members } = this.prepare(body, undefined);
+    const { write, members } = this.prepare(this.lenient(ctx, body), undefined);
     const id = randomUUID();
     const stored = await inTransaction(this.db, async (tx) => {
       const group = await this.groups.insert(tx, ctx.tenantId, id, write);
@@ -71,7 +72,7 @@ export class Groups {
   ): Promise<ResourceResult> {
     const stored = await inTransaction(this.db, async (tx) => {
       const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
-      const { write, members } = this.prepare(body, current.document);
+      const { write, members } = this.prepare(this.lenient(ctx, body), current.document);
       const written = await this.groups.update(tx, ctx.tenantId, id, write);
       const delta = new MembershipDelta();
       delta.removed(await this.members.clear(tx, ctx.tenantId, id));
@@ -91,13 +92,18 @@ export class Groups {
     ifMatch: string | undefined,
     projection: Projection = {},
   ): Promise<ResourceResult> {
-    const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(body));
+    const normalized = normalizePatchBody(GROUP, body, id);
+    noteRules(ctx, normalized.fired);
+    const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(normalized.value));
     const stored = await inTransaction(this.db, async (tx) => {
       let written: StoredResource;
       let events: EventToAppend[] = [];
       if (documentOperations.length > 0) {
         const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
-        const { document } = applyPatch(GROUP, current.document, documentOperations);
+        const { document, rules } = applyPatch(GROUP, current.document, documentOperations, {
+          createMissingFilteredElements: true,
+        });
+        noteRules(ctx, rules);
         const { write } = this.prepare(document, current.document);
         written = await this.groups.update(tx, ctx.tenantId, id, write);
         events = updated(ctx, 'Group', id, current.document, write.document, { stored: written });
@@ -161,6 +167,13 @@ export class Groups {
     if (current === undefined) throw notFound(id);
     checkIfMatch(ifMatch, current.version);
     return current;
+  }
+
+  /** The body as the provider meant it (scim/compat), the rules it took noted on the request. */
+  private lenient(ctx: TenantContext, body: unknown): unknown {
+    const normalized = normalizeResourceBody(GROUP, body);
+    noteRules(ctx, normalized.fired);
+    return normalized.value;
   }
 
   /** Validates the whole group, then keeps members apart from the stored document. */

@@ -17,7 +17,8 @@ import type { OutboxStore } from '../storage/outbox.js';
 import { created, deleted, membershipChanged, updated } from './events.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { UserStore, UserWrite } from '../storage/user-store.js';
-import type { TenantContext } from './context.js';
+import { noteRules, type TenantContext } from './context.js';
+import { normalizePatchBody, normalizeResourceBody } from '../scim/compat/normalize.js';
 import { planPage } from '../storage/page-plan.js';
 import { hashPassword } from './password.js';
 import { checkIfMatch } from './preconditions.js';
@@ -41,7 +42,7 @@ export class Users {
 
   /** A new user belongs to no group yet, so the projection has nothing to spare it. */
   async create(ctx: TenantContext, body: unknown, _projection: Projection = {}): Promise<ResourceResult> {
-    const write = await this.prepare(body, undefined);
+    const write = await this.prepare(this.lenient(ctx, body), undefined);
     const id = randomUUID();
     // One statement inserts the user and appends user.created, and commits on its own: no
     // BEGIN/COMMIT round trips on the hottest write.
@@ -65,7 +66,8 @@ export class Users {
     ifMatch: string | undefined,
     projection: Projection = {},
   ): Promise<ResourceResult> {
-    return this.modify(ctx, id, ifMatch, projection, async (stored) => this.prepare(body, stored.document));
+    const lenient = this.lenient(ctx, body);
+    return this.modify(ctx, id, ifMatch, projection, async (stored) => this.prepare(lenient, stored.document));
   }
 
   /** PATCH (RFC 7644 §3.5.2): all operations apply, or none. */
@@ -76,9 +78,14 @@ export class Users {
     ifMatch: string | undefined,
     projection: Projection = {},
   ): Promise<ResourceResult> {
-    const operations = parsePatchRequest(body);
+    const normalized = normalizePatchBody(USER, body, id);
+    noteRules(ctx, normalized.fired);
+    const operations = parsePatchRequest(normalized.value);
     return this.modify(ctx, id, ifMatch, projection, async (stored) => {
-      const { document } = applyPatch(USER, stored.document, operations);
+      const { document, rules } = applyPatch(USER, stored.document, operations, {
+        createMissingFilteredElements: true,
+      });
+      noteRules(ctx, rules);
       return this.prepare(document, stored.document);
     });
   }
@@ -151,6 +158,13 @@ export class Users {
       return written;
     });
     return this.result(ctx, stored, await this.groupsOf(ctx, [stored], projection, this.sql));
+  }
+
+  /** The body as the provider meant it (scim/compat), the rules it took noted on the request. */
+  private lenient(ctx: TenantContext, body: unknown): unknown {
+    const normalized = normalizeResourceBody(USER, body);
+    noteRules(ctx, normalized.fired);
+    return normalized.value;
   }
 
   /** A write without a password keeps the stored hash; the document never holds one. */

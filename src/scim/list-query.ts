@@ -1,6 +1,6 @@
 import { ScimError } from './errors.js';
 import type { AttributePath, Filter } from './filter/ast.js';
-import { parseFilter, parsePatchPath } from './filter/parse.js';
+import { parseFilter, parsePatchPath, type FilterParseOptions } from './filter/parse.js';
 import type { Projection } from './projection.js';
 import type { ResourceTypeDefinition } from './schema/registry.js';
 import { resolvePath } from './schema/resolve.js';
@@ -81,7 +81,12 @@ export function parseAttributeList(
  * RFC 7644 §3.4.2.4: a startIndex below 1 counts as 1 and a negative count as 0; a count above
  * the advertised maximum is reduced to it (§3.4.2.4: "SHALL NOT return more than").
  */
-export function parseListQuery(type: ResourceTypeDefinition, raw: RawListParameters, limits: ListLimits): ListQuery {
+export function parseListQuery(
+  type: ResourceTypeDefinition,
+  raw: RawListParameters,
+  limits: ListLimits,
+  filterOptions: FilterParseOptions = {},
+): ListQuery {
   const filterText = text('filter', raw['filter']);
   const sortByText = text('sortBy', raw['sortBy']);
   const sortOrderText = text('sortOrder', raw['sortOrder']);
@@ -114,7 +119,7 @@ export function parseListQuery(type: ResourceTypeDefinition, raw: RawListParamet
   }
   return {
     ...(cursor === undefined ? {} : { cursor: cursor.trim() }),
-    ...(filterText === undefined || filterText.trim() === '' ? {} : { filter: parseFilter(filterText) }),
+    ...(filterText === undefined || filterText.trim() === '' ? {} : { filter: parseFilter(filterText, filterOptions) }),
     ...(sortBy === undefined ? {} : { sortBy }),
     sortOrder: sortOrderText?.toLowerCase() === 'descending' ? 'descending' : 'ascending',
     startIndex: Math.max(1, integer('startIndex', raw['startIndex']) ?? 1),

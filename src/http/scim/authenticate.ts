@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set once the bearer token is verified for the tenant named in the URL ('' before). */
     scimTenantId: string;
+    /** Provider rules (scim/compat) applied to this request, collected by the use cases. */
+    compatRules: Set<string> | null;
   }
 }
 

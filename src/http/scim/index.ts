@@ -20,7 +20,9 @@ export function scimRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {
     acceptScimJson(app);
     app.decorateRequest('scimTenantId', '');
+    app.decorateRequest('compatRules', null);
     app.addHook('onRequest', async (request, reply) => {
+      request.compatRules = new Set();
       const tenantId = TENANT_SEGMENT.exec(request.url)?.[1];
       if (tenantId === undefined) return;
       await authenticateScim(request, reply, tenantId, deps.scimTokens);
@@ -29,6 +31,11 @@ export function scimRoutes(deps: Deps) {
     // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).
     app.addHook('onResponse', async (request, reply) => {
       if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) deps.dispatcher.wake();
+      // Which provider rules (scim/compat) this request needed: the first thing to read when a
+      // provider's request behaves unexpectedly.
+      if (request.compatRules !== null && request.compatRules.size > 0) {
+        request.log.info({ compatRules: [...request.compatRules].sort() }, 'provider rules applied');
+      }
     });
     await app.register(discoveryRoutes(deps), { prefix: '/:tenantId' });
     await app.register(bulkRoutes(deps), { prefix: '/:tenantId' });

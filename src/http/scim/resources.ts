@@ -13,6 +13,7 @@ import type { ListResult, ResourceResult, ResourceService } from '../../provisio
 import type { Tenants } from '../../tenancy/tenants.js';
 import { isUuid } from '../../scim/resource/ids.js';
 import { searchRequestBody } from '../../scim/search-request.js';
+import { RULES } from '../../scim/compat/rules.js';
 
 type Params = { tenantId: string; id: string };
 type Query = Record<string, string | undefined>;
@@ -46,6 +47,11 @@ export function resourceRoutes(
     const context = (request: FastifyRequest<{ Params: { tenantId: string } }>): TenantContext => ({
       tenantId: request.params.tenantId,
       baseUrl: tenants.scimBaseUrl(request.params.tenantId),
+      ...(request.compatRules === null ? {} : { rules: request.compatRules }),
+    });
+    // Filters as providers write them (scim/compat rule filter-value-path-sub-attribute).
+    const lenientFilter = (request: FastifyRequest) => ({
+      onValuePathSubAttribute: () => request.compatRules?.add(RULES.filterValuePathSubAttribute.name),
     });
     const projectionOf = (request: FastifyRequest<{ Querystring: Query }>): Projection => {
       const attributes = parseAttributeList(type, 'attributes', request.query.attributes);
@@ -86,14 +92,14 @@ export function resourceRoutes(
     });
 
     app.get<{ Params: { tenantId: string }; Querystring: Query }>('/', async (request, reply) => {
-      const query = parseListQuery(type, request.query, limits);
+      const query = parseListQuery(type, request.query, limits, lenientFilter(request));
       return sendList(reply, await service.list(context(request), query), query);
     });
 
     // RFC 7644 §3.4.3: the same query in a POST body, keeping filters out of URLs and logs.
     app.post<{ Params: { tenantId: string } }>('/.search', async (request, reply) => {
       const raw = searchRequestBody(request.body);
-      const query = parseListQuery(type, raw, limits);
+      const query = parseListQuery(type, raw, limits, lenientFilter(request));
       return sendList(reply, await service.list(context(request), query), query);
     });
 

@@ -19,8 +19,16 @@ const MAX_DEPTH = 50;
  * operations: "not" over "and" over "or"; "and" and "or" associate to the left.
  * Throws ScimError 400 invalidFilter naming the 0-based position of the problem.
  */
-export function parseFilter(text: string): Filter {
-  const parser = new Parser(text, 'filter');
+export interface FilterParseOptions {
+  /**
+   * Accept `emails[type eq "work"].value eq "x"` as `emails[type eq "work" and value eq "x"]`
+   * (compat rule filter-value-path-sub-attribute), calling this when it did.
+   */
+  readonly onValuePathSubAttribute?: () => void;
+}
+
+export function parseFilter(text: string, options: FilterParseOptions = {}): Filter {
+  const parser = new Parser(text, 'filter', options);
   const filter = parser.filter(undefined);
   parser.end();
   return filter;
@@ -62,6 +70,7 @@ class Parser {
   constructor(
     text: string,
     private readonly subject: 'filter' | 'path',
+    private readonly options: FilterParseOptions = {},
   ) {
     if (text.length > MAX_LENGTH) this.fail(MAX_LENGTH, `the ${subject} is longer than ${MAX_LENGTH} characters`);
     this.tokens = tokenize(text, (offset, message) => this.fail(offset, message));
@@ -132,7 +141,20 @@ class Parser {
         `value filters cannot be nested: ${quote(word.text)} is already inside ${quote(`${scope.parent}[`)}`,
       );
     }
-    return { kind: 'valuePath', path, filter: this.bracket(word, path, open) };
+    const inner = this.bracket(word, path, open);
+    const dot = this.peek();
+    if (this.options.onValuePathSubAttribute !== undefined && dot.kind === '.') {
+      // Not RFC 7644 filter syntax (a sub-attribute after "]" belongs to PATCH paths), but what
+      // some providers send: the comparison applies to the same element.
+      this.index += 1;
+      const name = this.next();
+      if (name.kind !== 'word')
+        this.fail(name.offset, `expected a sub-attribute name after ".", found ${this.describe(name)}`);
+      const comparison = this.comparison(name, this.relative(name, { parent: word.text }));
+      this.options.onValuePathSubAttribute();
+      return { kind: 'valuePath', path, filter: { kind: 'and', left: inner, right: comparison } };
+    }
+    return { kind: 'valuePath', path, filter: inner };
   }
 
   private bracket(word: Token, path: AttributePath, open: Token): Filter {

@@ -1,5 +1,5 @@
 import { ScimError } from '../errors.js';
-import type { PatchPath } from '../filter/ast.js';
+import type { Filter, PatchPath } from '../filter/ast.js';
 import { compileValueFilter, type ElementPredicate } from '../filter/evaluate.js';
 import { formatPatchPath } from '../filter/format.js';
 import { parsePatchPath } from '../filter/parse.js';
@@ -16,7 +16,20 @@ export interface PatchResult {
   readonly document: JsonObject;
   /** Canonical top-level names whose value differs, extension ones as "<urn>:<attr>", for change events. */
   readonly changed: string[];
+  /** Provider rules (scim/compat) the engine applied. */
+  readonly rules: string[];
 }
+
+export interface PatchOptions {
+  /**
+   * `add` or `replace` on `emails[type eq "work"].value` when no email is a work one creates
+   * it, as Entra ID and Okta expect, instead of failing with noTarget (compat rule
+   * create-filtered-element). Only for filters that are equalities, which say what to create.
+   */
+  readonly createMissingFilteredElements?: boolean;
+}
+
+export const CREATE_FILTERED_ELEMENT = 'create-filtered-element';
 
 /**
  * Applies PATCH operations (RFC 7644 §3.5.2) to a stored canonical document: core attributes under
@@ -31,9 +44,10 @@ export function applyPatch(
   type: ResourceTypeDefinition,
   document: JsonObject,
   operations: readonly PatchOperation[],
+  options: PatchOptions = {},
 ): PatchResult {
   // A deep copy, so the result shares nothing with the caller's document.
-  const patcher = new Patcher(type, structuredClone(document));
+  const patcher = new Patcher(type, structuredClone(document), options);
   operations.forEach((operation, index) => {
     try {
       patcher.apply(operation);
@@ -44,7 +58,11 @@ export function applyPatch(
       throw error;
     }
   });
-  return { document: patcher.document, changed: changedAttributes(type, document, patcher.document) };
+  return {
+    document: patcher.document,
+    changed: changedAttributes(type, document, patcher.document),
+    rules: [...patcher.rules],
+  };
 }
 
 /** Where a top-level attribute lives: in the document itself or in its extension's object. */
@@ -59,6 +77,8 @@ interface Selection {
   readonly predicate: ElementPredicate;
   /** False for `emails.value` without brackets, which addresses every element. */
   readonly filtered: boolean;
+  /** What an element created for an unmatched equality filter starts with (`{type: "work"}`). */
+  readonly seed?: JsonObject;
 }
 
 type Target =
@@ -80,10 +100,12 @@ class Patcher {
 
   /** Replaced, never mutated, on each write: the caller's document and its values stay untouched. */
   document: JsonObject;
+  readonly rules = new Set<string>();
 
   constructor(
     private readonly type: ResourceTypeDefinition,
     document: JsonObject,
+    private readonly options: PatchOptions,
   ) {
     this.document = document;
     this.extensions = type.schemaExtensions.map((e) => e.schema);
@@ -173,7 +195,14 @@ class Patcher {
       }
       const predicate = compileValueFilter(this.type, attribute, filter, 'invalidPath');
       const sub = subAttribute === undefined ? undefined : subAttributeOf(attribute, subAttribute, label);
-      return { kind: 'attribute', slot, label, selection: { predicate, filtered: true }, sub };
+      const seed = equalitySeed(attribute, filter);
+      return {
+        kind: 'attribute',
+        slot,
+        label,
+        selection: { predicate, filtered: true, ...(seed === undefined ? {} : { seed }) },
+        sub,
+      };
     }
     const sub = resolved.subAttribute;
     // "emails.value" names the "value" of every email (RFC 7644 §3.10 attribute notation).
@@ -269,6 +298,15 @@ class Patcher {
     if (selected.length === 0) {
       // Nothing to remove from an attribute without values: it already is unassigned (§3.5.2.2).
       if (op === 'remove' && !selection.filtered) return [];
+      if (op !== 'remove' && this.options.createMissingFilteredElements === true && selection.seed !== undefined) {
+        const created: JsonObject =
+          sub !== undefined
+            ? withMember(selection.seed, sub.name, subValue(sub, value, label))
+            : { ...selection.seed, ...complexValue(attribute, value, label) };
+        this.write(slot, [...list.filter((e): e is JsonValue => e !== undefined), created]);
+        this.rules.add(CREATE_FILTERED_ELEMENT);
+        return [[undefined, created]];
+      }
       return noMatch(op, label);
     }
     if (op === 'remove' && sub === undefined) {
@@ -395,6 +433,20 @@ class Patcher {
  * defines noTarget as a path whose "filter ... yields no match", which this applies to "add" and
  * "remove" too. Kept in one place: provider rules that create the element instead start here.
  */
+/** `type eq "work" and display eq "x"` → `{type: "work", display: "x"}`; undefined for any other filter. */
+function equalitySeed(attribute: AttributeDefinition, filter: Filter): JsonObject | undefined {
+  if (attribute.type !== 'complex') return undefined;
+  if (filter.kind === 'and') {
+    const left = equalitySeed(attribute, filter.left);
+    const right = equalitySeed(attribute, filter.right);
+    return left === undefined || right === undefined ? undefined : { ...left, ...right };
+  }
+  if (filter.kind !== 'compare' || filter.operator !== 'eq' || filter.value === null) return undefined;
+  if (filter.path.schema !== undefined || filter.path.subAttribute !== undefined) return undefined;
+  const sub = byName(attribute.subAttributes, filter.path.attribute);
+  return sub === undefined ? undefined : { [sub.name]: filter.value };
+}
+
 function noMatch(op: Op, label: string): never {
   throw new ScimError(400, 'noTarget', `"${label}" matches no value to ${op} (RFC 7644 §3.5.2, §3.12).`);
 }
