@@ -11,6 +11,7 @@ import { sendBareScimMediaType } from './http/plugins/scim-media-type.js';
 import { scimRoutes } from './http/scim/index.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const SCIM_TENANT_URL = /^\/scim\/v2\/[^/?#]+/;
 const TENANT_IN_URL = /^\/(?:scim\/v2|admin\/v1\/tenants)\/([a-z0-9-]{1,63})(?:[/?#]|$)/;
 
 /** Builds the application without listening: main.ts listens, tests call inject() or listen. */
@@ -33,9 +34,17 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // No type coercion: {"id": 123} is a client error, not tenant "123".
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } },
     return503OnClosing: true,
+    // Logged below instead, so that a SCIM request's lines, the first included, can name its
+    // identity provider, which is known only once its tenant is (http/scim/index.ts).
+    disableRequestLogging: true,
   });
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+    // A tenant's SCIM requests log this line once their provider is known (http/scim/index.ts).
+    if (!SCIM_TENANT_URL.test(request.url)) request.log.info({ req: request }, 'incoming request');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   });
 
   registerErrorHandling(app);

@@ -19,6 +19,7 @@ export class Metrics implements DispatcherMetrics {
   private readonly retries: Counter;
   private readonly prunedEvents: Counter;
   private readonly deliverySeconds: Histogram<'outcome'>;
+  private readonly compatRules: Counter<'rule' | 'provider'>;
 
   /** `outboxLagSeconds` is asked at scrape time: the age of the oldest event still to deliver. */
   constructor(outboxLagSeconds: () => Promise<number>) {
@@ -46,6 +47,12 @@ export class Metrics implements DispatcherMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
+    this.compatRules = new Counter({
+      name: 'scim_compat_rules_total',
+      help: 'Requests that needed a provider rule (docs/providers/README.md), by rule and provider.',
+      labelNames: ['rule', 'provider'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'scim_outbox_lag_seconds',
       help: 'Age of the oldest event not yet delivered to an enabled webhook subscription (0 when none waits).',
@@ -59,6 +66,10 @@ export class Metrics implements DispatcherMetrics {
   delivery(outcome: DeliveryOutcomeLabel, seconds: number): void {
     this.deliveries.inc({ outcome });
     this.deliverySeconds.observe({ outcome }, seconds);
+  }
+
+  compatRule(rule: string, provider: string): void {
+    this.compatRules.inc({ rule, provider });
   }
 
   retryScheduled(): void {

@@ -5,9 +5,11 @@ export interface TenantRecord {
   readonly id: string;
   readonly name: string;
   readonly createdAt: Date;
+  /** The identity provider the tenant declared; null: recognised per request. */
+  readonly provider: string | null;
 }
 
-const columns = { id: true, name: true, createdAt: true } as const;
+const columns = { id: true, name: true, createdAt: true, provider: true } as const;
 
 export class TenantStore {
   constructor(private readonly db: Database) {}
@@ -31,6 +33,12 @@ export class TenantStore {
 
   async isEmpty(): Promise<boolean> {
     return (await this.db.tenant.findFirst({ select: { id: true } })) === null;
+  }
+
+  /** Null when there is no such tenant. */
+  async update(id: string, changes: { name?: string; provider?: string | null }): Promise<TenantRecord | null> {
+    const { count } = await this.db.tenant.updateMany({ where: { id }, data: changes });
+    return count === 0 ? null : this.find(id);
   }
 
   /** Removes the tenant and, through ON DELETE CASCADE, every row it owns. */

@@ -9,11 +9,33 @@ export interface Tenant extends TenantRecord {
   readonly scimBaseUrl: string;
 }
 
+// Every SCIM request asks for its tenant's declared provider: remembered this long per replica.
+const PROVIDER_CACHE_MS = 2_000;
+
 export class Tenants {
+  private readonly providers = new Map<string, { provider: string | null; until: number }>();
+
   constructor(
     private readonly store: TenantStore,
     private readonly publicUrl: string,
   ) {}
+
+  /** The provider the tenant declared, or null; a change shows within 2 s on every replica. */
+  async declaredProvider(id: string): Promise<string | null> {
+    const cached = this.providers.get(id);
+    if (cached !== undefined && cached.until > Date.now()) return cached.provider;
+    const provider = (await this.store.find(id))?.provider ?? null;
+    if (this.providers.size > 10_000) this.providers.clear();
+    this.providers.set(id, { provider, until: Date.now() + PROVIDER_CACHE_MS });
+    return provider;
+  }
+
+  async update(id: string, changes: { name?: string; provider?: string | null }): Promise<Tenant> {
+    const record = await this.store.update(id, changes);
+    if (record === null) throw new TenantNotFoundError(id);
+    this.providers.delete(id);
+    return this.present(record);
+  }
 
   /** RFC 7644 §1.3: the base URL a tenant's identity provider is configured with. */
   scimBaseUrl(tenantId: string): string {

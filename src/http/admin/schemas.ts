@@ -21,9 +21,13 @@ export const tenantSchema = {
     id: { type: 'string', pattern: TENANT_ID_PATTERN },
     name: { type: 'string' },
     scimBaseUrl: { type: 'string', format: 'uri', description: 'Give this URL to the identity provider.' },
+    provider: {
+      type: ['string', 'null'],
+      description: 'The identity provider declared for the tenant; null: recognised from each request.',
+    },
     createdAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'name', 'scimBaseUrl', 'createdAt'],
+  required: ['id', 'name', 'scimBaseUrl', 'provider', 'createdAt'],
 } as const;
 
 export const tokenSchema = {

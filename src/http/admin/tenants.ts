@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { TENANT_ID_PATTERN, type Tenant } from '../../tenancy/tenants.js';
+import { PROVIDERS } from '../../scim/compat/providers.js';
 import { errorResponses, tenantIdParams } from './schemas.js';
 
 const present = (t: Tenant) => ({
   id: t.id,
   name: t.name,
   scimBaseUrl: t.scimBaseUrl,
+  provider: t.provider,
   createdAt: t.createdAt.toISOString(),
 });
 
@@ -70,6 +72,28 @@ export function tenantRoutes(deps: Deps) {
         },
       },
       async (request) => present(await tenants.get(request.params.id)),
+    );
+
+    app.patch<{ Params: { id: string }; Body: { name?: string; provider?: string | null } }>(
+      '/tenants/:id',
+      {
+        schema: {
+          summary: 'Rename a tenant, or declare (or undeclare, with null) its identity provider',
+          tags: ['tenants'],
+          params: tenantIdParams,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            minProperties: 1,
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 200 },
+              provider: { type: ['string', 'null'], enum: [...PROVIDERS, null] },
+            },
+          },
+          response: { 200: { $ref: 'Tenant#' }, ...errorResponses },
+        },
+      },
+      async (request) => present(await tenants.update(request.params.id, request.body)),
     );
 
     app.delete<{ Params: { id: string } }>(

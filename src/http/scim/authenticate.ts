@@ -10,6 +10,8 @@ declare module 'fastify' {
     scimTenantId: string;
     /** Provider rules (scim/compat) applied to this request, collected by the use cases. */
     compatRules: Set<string> | null;
+    /** The identity provider the request comes from (declared for the tenant, or recognised). */
+    scimProvider: string;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.js';
 import { ScimError } from '../../scim/errors.js';
 import { acceptScimJson } from '../plugins/scim-media-type.js';
 import { authenticateScim } from './authenticate.js';
+import { providerFromUserAgent } from '../../scim/compat/providers.js';
 import { bulkRoutes } from './bulk.js';
 import { discoveryRoutes } from './discovery.js';
 import { resourceRoutes } from './resources.js';
@@ -21,11 +22,29 @@ export function scimRoutes(deps: Deps) {
     acceptScimJson(app);
     app.decorateRequest('scimTenantId', '');
     app.decorateRequest('compatRules', null);
+    app.decorateRequest('scimProvider', 'generic');
     app.addHook('onRequest', async (request, reply) => {
       request.compatRules = new Set();
       const tenantId = TENANT_SEGMENT.exec(request.url)?.[1];
       if (tenantId === undefined) return;
-      await authenticateScim(request, reply, tenantId, deps.scimTokens);
+      // Every line the request logs names the provider: the one the tenant declared, else the
+      // one its User-Agent names, else "generic". A request that fails authentication learns
+      // nothing about the tenant: its lines go by the User-Agent.
+      const named = providerFromUserAgent(request.headers['user-agent']) ?? 'generic';
+      const bind = (provider: string) => {
+        request.scimProvider = provider;
+        request.log = request.log.child({ provider });
+        // Fastify logs the request's completion through the reply's logger.
+        reply.log = request.log;
+        request.log.info({ req: request }, 'incoming request');
+      };
+      try {
+        await authenticateScim(request, reply, tenantId, deps.scimTokens);
+      } catch (error) {
+        bind(named);
+        throw error;
+      }
+      bind((await deps.tenants.declaredProvider(tenantId)) ?? named);
     });
     // A write that succeeded has committed its events: a dispatcher in this process sends them
     // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).
@@ -34,6 +53,7 @@ export function scimRoutes(deps: Deps) {
       // Which provider rules (scim/compat) this request needed: the first thing to read when a
       // provider's request behaves unexpectedly.
       if (request.compatRules !== null && request.compatRules.size > 0) {
+        for (const rule of request.compatRules) deps.metrics.compatRule(rule, request.scimProvider);
         request.log.info({ compatRules: [...request.compatRules].sort() }, 'provider rules applied');
       }
     });
