@@ -80,6 +80,14 @@ export function updated(
   return [event(ctx, kind, type, id, after, changed.sort(), options.stored)];
 }
 
+/**
+ * DELETE under the tenant's "deactivate" policy: always user.deactivated, so the app can tell it
+ * from user.deleted, even for a user that was inactive already.
+ */
+export function deactivatedByDelete(ctx: TenantContext, before: JsonObject, kept: StoredResource): EventToAppend {
+  return event(ctx, 'user.deactivated', 'User', kept.id, kept.document, changedAttributes(before, kept.document), kept);
+}
+
 export function deleted(ctx: TenantContext, type: ResourceType, stored: StoredResource): EventToAppend {
   return event(ctx, type === 'User' ? 'user.deleted' : 'group.deleted', type, stored.id, stored.document, [], stored);
 }

@@ -14,7 +14,7 @@ import type { FilterOptions } from '../storage/filter-sql.js';
 import { UniqueViolation } from '../storage/errors.js';
 import type { MemberStore } from '../storage/member-store.js';
 import type { OutboxStore } from '../storage/outbox.js';
-import { created, deleted, membershipChanged, updated } from './events.js';
+import { created, deactivatedByDelete, deleted, membershipChanged, updated } from './events.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { UserStore, UserWrite } from '../storage/user-store.js';
 import { noteRules, type TenantContext } from './context.js';
@@ -95,13 +95,31 @@ export class Users {
       const stored = await this.users.find(tx, ctx.tenantId, id, true);
       if (stored === undefined) throw notFound(id);
       checkIfMatch(ifMatch, stored.version);
-      await this.users.delete(tx, ctx.tenantId, id);
+      // The tenant's policy (issue 6): remove the user, or deactivate it and keep it for the app.
+      let event = deleted(ctx, 'User', stored);
+      if (ctx.deletePolicy === 'deactivate') {
+        const kept = await this.users.softDelete(tx, ctx.tenantId, id);
+        if (kept === undefined) throw notFound(id);
+        event = deactivatedByDelete(ctx, stored.document, kept);
+      } else {
+        await this.users.delete(tx, ctx.tenantId, id);
+      }
       const groups = await this.members.removeEverywhere(tx, ctx.tenantId, id);
       await this.outbox.append(tx, ctx.tenantId, [
-        deleted(ctx, 'User', stored),
+        event,
         ...groups.flatMap((g) => membershipChanged(ctx, 'group.member_removed', g, [{ id, type: 'User' }])),
       ]);
     });
+  }
+
+  /**
+   * A user as the app may still read it through the admin API: deactivated ones (soft-deleted
+   * under the "deactivate" policy) too, with `deletedAt`.
+   */
+  async forApp(ctx: TenantContext, id: string): Promise<{ resource: JsonObject; deletedAt: Date | undefined }> {
+    const stored = await this.users.findForApp(this.sql, ctx.tenantId, id);
+    if (stored === undefined) throw notFound(id);
+    return { resource: this.representation(ctx, stored, new Map()), deletedAt: stored.deletedAt };
   }
 
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */

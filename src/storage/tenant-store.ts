@@ -7,9 +7,11 @@ export interface TenantRecord {
   readonly createdAt: Date;
   /** The identity provider the tenant declared; null: recognised per request. */
   readonly provider: string | null;
+  /** What DELETE /Users/{id} does: "delete" or "deactivate". */
+  readonly deletePolicy: string;
 }
 
-const columns = { id: true, name: true, createdAt: true, provider: true } as const;
+const columns = { id: true, name: true, createdAt: true, provider: true, deletePolicy: true } as const;
 
 export class TenantStore {
   constructor(private readonly db: Database) {}
@@ -36,7 +38,10 @@ export class TenantStore {
   }
 
   /** Null when there is no such tenant. */
-  async update(id: string, changes: { name?: string; provider?: string | null }): Promise<TenantRecord | null> {
+  async update(
+    id: string,
+    changes: { name?: string; provider?: string | null; deletePolicy?: string },
+  ): Promise<TenantRecord | null> {
     const { count } = await this.db.tenant.updateMany({ where: { id }, data: changes });
     return count === 0 ? null : this.find(id);
   }

@@ -126,6 +126,42 @@ export class UserStore {
     return row === undefined ? undefined : toStoredResource(row);
   }
 
+  /**
+   * Soft delete (the tenant's "deactivate" policy): the user leaves SCIM (every SCIM query asks
+   * for deleted_at IS NULL, and the unique userName index too, so the name is free again) but
+   * stays in the table, inactive, for the app. Undefined when there was no such user.
+   */
+  async softDelete(q: Transaction, tenantId: string, id: string): Promise<StoredResource | undefined> {
+    const rows = await q.rows<ResourceRow[]>(
+      `UPDATE scim_users
+          SET deleted_at = now(), active = false, version = version + 1, updated_at = now(),
+              document = jsonb_set(document, '{active}', 'false'),
+              search = jsonb_set(search, '{active}', 'false')
+        WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL
+       RETURNING id, document, version, created_at, updated_at`,
+      tenantId,
+      id,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toStoredResource(row);
+  }
+
+  /** A user as the app may still read it, soft-deleted or not, with when it was deleted. */
+  async findForApp(
+    q: Transaction,
+    tenantId: string,
+    id: string,
+  ): Promise<(StoredResource & { deletedAt: Date | undefined }) | undefined> {
+    const rows = await q.rows<(ResourceRow & { deleted_at: Date | null })[]>(
+      `SELECT id, document, version, created_at, updated_at, deleted_at FROM scim_users
+        WHERE tenant_id = $1 AND id = $2::uuid`,
+      tenantId,
+      id,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : { ...toStoredResource(row), deletedAt: row.deleted_at ?? undefined };
+  }
+
   /** Deletes the user row; false when there was no such user. Memberships: MemberStore. */
   async delete(q: Transaction, tenantId: string, id: string): Promise<boolean> {
     const deleted = await q.execute(

@@ -9,31 +9,48 @@ export interface Tenant extends TenantRecord {
   readonly scimBaseUrl: string;
 }
 
-// Every SCIM request asks for its tenant's declared provider: remembered this long per replica.
-const PROVIDER_CACHE_MS = 2_000;
+// Every SCIM request asks for its tenant's profile: remembered this long per replica.
+const PROFILE_CACHE_MS = 2_000;
+
+export type DeletePolicy = 'delete' | 'deactivate';
+export const DELETE_POLICIES: readonly DeletePolicy[] = ['delete', 'deactivate'];
+
+/** What a SCIM request needs to know of its tenant beyond the token. */
+export interface TenantProfile {
+  /** Declared; null: recognised per request. */
+  readonly provider: string | null;
+  readonly deletePolicy: DeletePolicy;
+}
 
 export class Tenants {
-  private readonly providers = new Map<string, { provider: string | null; until: number }>();
+  private readonly profiles = new Map<string, { profile: TenantProfile; until: number }>();
 
   constructor(
     private readonly store: TenantStore,
     private readonly publicUrl: string,
   ) {}
 
-  /** The provider the tenant declared, or null; a change shows within 2 s on every replica. */
-  async declaredProvider(id: string): Promise<string | null> {
-    const cached = this.providers.get(id);
-    if (cached !== undefined && cached.until > Date.now()) return cached.provider;
-    const provider = (await this.store.find(id))?.provider ?? null;
-    if (this.providers.size > 10_000) this.providers.clear();
-    this.providers.set(id, { provider, until: Date.now() + PROVIDER_CACHE_MS });
-    return provider;
+  /** The tenant's provider and delete policy; a change shows within 2 s on every replica. */
+  async profile(id: string): Promise<TenantProfile> {
+    const cached = this.profiles.get(id);
+    if (cached !== undefined && cached.until > Date.now()) return cached.profile;
+    const record = await this.store.find(id);
+    const profile: TenantProfile = {
+      provider: record?.provider ?? null,
+      deletePolicy: record?.deletePolicy === 'deactivate' ? 'deactivate' : 'delete',
+    };
+    if (this.profiles.size > 10_000) this.profiles.clear();
+    this.profiles.set(id, { profile, until: Date.now() + PROFILE_CACHE_MS });
+    return profile;
   }
 
-  async update(id: string, changes: { name?: string; provider?: string | null }): Promise<Tenant> {
+  async update(
+    id: string,
+    changes: { name?: string; provider?: string | null; deletePolicy?: DeletePolicy },
+  ): Promise<Tenant> {
     const record = await this.store.update(id, changes);
     if (record === null) throw new TenantNotFoundError(id);
-    this.providers.delete(id);
+    this.profiles.delete(id);
     return this.present(record);
   }
 

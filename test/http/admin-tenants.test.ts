@@ -17,7 +17,13 @@ describe('admin API: tenants', () => {
     const res = await admin.call('POST', '/admin/v1/tenants', { id, name: 'Acme Inc' });
     expect(res.statusCode).toBe(201);
     const { createdAt, ...rest } = res.json<{ createdAt: string }>();
-    expect(rest).toEqual({ id, name: 'Acme Inc', scimBaseUrl: `${PUBLIC_URL}/scim/v2/${id}`, provider: null });
+    expect(rest).toEqual({
+      id,
+      name: 'Acme Inc',
+      scimBaseUrl: `${PUBLIC_URL}/scim/v2/${id}`,
+      provider: null,
+      deletePolicy: 'delete',
+    });
     expect(Math.abs(Date.parse(createdAt) - Date.now())).toBeLessThan(60_000);
   });
 

@@ -4,6 +4,7 @@ import { adminAuthenticator } from '../plugins/admin-auth.js';
 import { eventRoutes } from './events.js';
 import { tenantRoutes } from './tenants.js';
 import { tokenRoutes } from './tokens.js';
+import { userRoutes } from './users.js';
 import { webhookRoutes } from './webhooks.js';
 
 /** /admin/v1: the SaaS operator's API, authenticated with ADMIN_TOKEN. */
@@ -14,5 +15,6 @@ export function adminRoutes(deps: Deps) {
     await app.register(tokenRoutes(deps));
     await app.register(eventRoutes(deps));
     await app.register(webhookRoutes(deps));
+    await app.register(userRoutes(deps));
   };
 }

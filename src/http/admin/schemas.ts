@@ -25,9 +25,14 @@ export const tenantSchema = {
       type: ['string', 'null'],
       description: 'The identity provider declared for the tenant; null: recognised from each request.',
     },
+    deletePolicy: {
+      type: 'string',
+      enum: ['delete', 'deactivate'],
+      description: 'What DELETE /Users/{id} does: remove the user, or deactivate it (soft delete).',
+    },
     createdAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'name', 'scimBaseUrl', 'provider', 'createdAt'],
+  required: ['id', 'name', 'scimBaseUrl', 'provider', 'deletePolicy', 'createdAt'],
 } as const;
 
 export const tokenSchema = {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { TENANT_ID_PATTERN, type Tenant } from '../../tenancy/tenants.js';
+import { DELETE_POLICIES, TENANT_ID_PATTERN, type DeletePolicy, type Tenant } from '../../tenancy/tenants.js';
 import { PROVIDERS } from '../../scim/compat/providers.js';
 import { errorResponses, tenantIdParams } from './schemas.js';
 
@@ -9,6 +9,7 @@ const present = (t: Tenant) => ({
   name: t.name,
   scimBaseUrl: t.scimBaseUrl,
   provider: t.provider,
+  deletePolicy: t.deletePolicy,
   createdAt: t.createdAt.toISOString(),
 });
 
@@ -74,7 +75,10 @@ export function tenantRoutes(deps: Deps) {
       async (request) => present(await tenants.get(request.params.id)),
     );
 
-    app.patch<{ Params: { id: string }; Body: { name?: string; provider?: string | null } }>(
+    app.patch<{
+      Params: { id: string };
+      Body: { name?: string; provider?: string | null; deletePolicy?: DeletePolicy };
+    }>(
       '/tenants/:id',
       {
         schema: {
@@ -88,6 +92,11 @@ export function tenantRoutes(deps: Deps) {
             properties: {
               name: { type: 'string', minLength: 1, maxLength: 200 },
               provider: { type: ['string', 'null'], enum: [...PROVIDERS, null] },
+              deletePolicy: {
+                type: 'string',
+                enum: DELETE_POLICIES,
+                description: 'What DELETE /Users/{id} does: remove the user, or deactivate it (soft delete).',
+              },
             },
           },
           response: { 200: { $ref: 'Tenant#' }, ...errorResponses },

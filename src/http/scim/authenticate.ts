@@ -12,6 +12,8 @@ declare module 'fastify' {
     compatRules: Set<string> | null;
     /** The identity provider the request comes from (declared for the tenant, or recognised). */
     scimProvider: string;
+    /** The tenant's delete policy, read with its profile. */
+    scimDeletePolicy: 'delete' | 'deactivate';
   }
 }
 

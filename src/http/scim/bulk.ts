@@ -31,7 +31,10 @@ export function bulkRoutes(deps: Deps) {
       async (request, reply) => {
         const bulkRequest = parseBulkRequest(request.body, BULK_LIMITS);
         const { tenantId } = request.params;
-        const response = await bulk.run({ tenantId, baseUrl: tenants.scimBaseUrl(tenantId) }, bulkRequest);
+        const response = await bulk.run(
+          { tenantId, baseUrl: tenants.scimBaseUrl(tenantId), deletePolicy: request.scimDeletePolicy },
+          bulkRequest,
+        );
         // §3.7: 200 when the bulk job was processed, whatever its operations' own statuses.
         return reply.code(200).type(SCIM_MEDIA_TYPE).send(response);
       },

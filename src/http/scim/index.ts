@@ -23,6 +23,7 @@ export function scimRoutes(deps: Deps) {
     app.decorateRequest('scimTenantId', '');
     app.decorateRequest('compatRules', null);
     app.decorateRequest('scimProvider', 'generic');
+    app.decorateRequest('scimDeletePolicy', 'delete');
     app.addHook('onRequest', async (request, reply) => {
       request.compatRules = new Set();
       const tenantId = TENANT_SEGMENT.exec(request.url)?.[1];
@@ -44,7 +45,9 @@ export function scimRoutes(deps: Deps) {
         bind(named);
         throw error;
       }
-      bind((await deps.tenants.declaredProvider(tenantId)) ?? named);
+      const profile = await deps.tenants.profile(tenantId);
+      request.scimDeletePolicy = profile.deletePolicy;
+      bind(profile.provider ?? named);
     });
     // A write that succeeded has committed its events: a dispatcher in this process sends them
     // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).

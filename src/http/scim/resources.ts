@@ -48,6 +48,7 @@ export function resourceRoutes(
       tenantId: request.params.tenantId,
       baseUrl: tenants.scimBaseUrl(request.params.tenantId),
       ...(request.compatRules === null ? {} : { rules: request.compatRules }),
+      deletePolicy: request.scimDeletePolicy,
     });
     // Filters as providers write them (scim/compat rule filter-value-path-sub-attribute).
     const lenientFilter = (request: FastifyRequest) => ({
