@@ -4,6 +4,8 @@ import type { Logger } from './observability/logger.js';
 import { defaultRegistry, type SchemaRegistry } from './scim/schema/registry.js';
 import { closeDatabase, createDatabase, sqlOf, type Database } from './storage/db.js';
 import { Metrics } from './observability/metrics.js';
+import { RequestLog } from './observability/request-log.js';
+import { RequestLogStore } from './storage/request-log-store.js';
 import { OutboxStore } from './storage/outbox.js';
 import { checkReadiness, type Readiness } from './storage/readiness.js';
 import { TenantStore } from './storage/tenant-store.js';
@@ -39,6 +41,9 @@ export interface Deps {
   /** Delivers webhooks; main.ts starts it in-process unless DISPATCHER=off, worker.ts always. */
   readonly dispatcher: Dispatcher;
   readonly metrics: Metrics;
+  /** Every authenticated SCIM request, per tenant (docs/providers/README.md). */
+  readonly requestLog: RequestLog;
+  readonly requestLogStore: RequestLogStore;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
@@ -64,6 +69,8 @@ export function createDeps(options: DepsOptions): Deps {
   const members = new MemberStore();
   const outbox = new OutboxStore();
   const webhookStore = new WebhookStore();
+  const requestLogStore = new RequestLogStore();
+  const requestLog = new RequestLog(db, requestLogStore, logger);
   const metrics = new Metrics(() => webhookStore.oldestUndeliveredAgeSeconds(sqlOf(db)));
   const users = new Users(db, new UserStore(), members, outbox);
   const groups = new Groups(db, new GroupStore(), members, outbox);
@@ -84,10 +91,16 @@ export function createDeps(options: DepsOptions): Deps {
       retentionDays: config.eventRetentionDays,
       logger,
       metrics,
+      requestLog: { store: requestLogStore, retentionDays: config.requestLogRetentionDays },
     }),
     metrics,
+    requestLog,
+    requestLogStore,
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
     readiness: () => checkReadiness(db, migrations),
-    close: () => closeDatabase(db),
+    close: async () => {
+      await requestLog.flush();
+      await closeDatabase(db);
+    },
   };
 }

@@ -22,6 +22,8 @@ export interface Config {
   readonly dispatcher: 'in-process' | 'off';
   /** Outbox events older than this are pruned by the dispatcher. */
   readonly eventRetentionDays: number;
+  /** SCIM request log lines older than this are pruned by the dispatcher. */
+  readonly requestLogRetentionDays: number;
 }
 
 export interface WebhookConfig {
@@ -59,6 +61,7 @@ const variables = {
   WEBHOOK_RETRY_BASE_MS: { schema: { type: 'integer', minimum: 10, maximum: 3_600_000 }, default: 1_000 },
   DISPATCHER: { schema: { type: 'string', enum: ['in-process', 'off'] }, default: 'in-process' },
   EVENT_RETENTION_DAYS: { schema: { type: 'integer', minimum: 1, maximum: 3650 }, default: 30 },
+  REQUEST_LOG_RETENTION_DAYS: { schema: { type: 'integer', minimum: 1, maximum: 365 }, default: 7 },
 } as const;
 
 type VariableName = keyof typeof variables;
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     WEBHOOK_RETRY_BASE_MS: number;
     DISPATCHER: 'in-process' | 'off';
     EVENT_RETENTION_DAYS: number;
+    REQUEST_LOG_RETENTION_DAYS: number;
   };
   const problems: string[] = [];
   if (values.DATABASE_URL !== undefined) {
@@ -160,5 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     dispatcher: values.DISPATCHER,
     eventRetentionDays: values.EVENT_RETENTION_DAYS,
+    requestLogRetentionDays: values.REQUEST_LOG_RETENTION_DAYS,
   });
 }

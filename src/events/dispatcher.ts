@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { DispatcherMetrics } from '../observability/metrics.js';
 import { sqlOf, type Database, type Sql } from '../storage/db.js';
 import type { OutboxStore, StoredEvent } from '../storage/outbox.js';
+import type { RequestLogStore } from '../storage/request-log-store.js';
 import type { WebhookLease, WebhookStore } from '../storage/webhook-store.js';
 import { deliver, type DeliveryOutcome } from './delivery.js';
 
@@ -12,6 +13,8 @@ export interface DispatcherOptions {
   readonly webhooks: WebhookConfig;
   readonly retentionDays: number;
   readonly logger: Logger;
+  /** The SCIM request log is pruned here too, past its own retention. */
+  readonly requestLog?: { readonly store: RequestLogStore; readonly retentionDays: number };
   /** Subscriptions delivered to side by side. */
   readonly concurrency?: number;
   /**
@@ -206,6 +209,8 @@ export class Dispatcher {
   private async pruneIfDue(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
+    const { requestLog } = this.options;
+    if (requestLog !== undefined) await requestLog.store.prune(this.sql, requestLog.retentionDays);
     const pruned = await this.outbox.prune(this.sql, this.options.retentionDays);
     if (pruned > 0) {
       this.options.metrics?.pruned(pruned);

@@ -25,7 +25,8 @@ let t: TestApp;
 let scim: ScimClient;
 
 beforeAll(async () => {
-  server = await startEmbeddedDatabase(dir, 4);
+  // Room for the app's pool of 4 and the second pool one test opens beside it.
+  server = await startEmbeddedDatabase(dir, 8);
   await migrate(server.url);
   t = await createTestApp({ database: { url: server.url, name: 'pglite', drop: async () => {} }, embedded: true });
   scim = await scimTenant(t, 'pglite');

@@ -4,6 +4,7 @@ import { adminAuthenticator } from '../plugins/admin-auth.js';
 import { eventRoutes } from './events.js';
 import { tenantRoutes } from './tenants.js';
 import { tokenRoutes } from './tokens.js';
+import { requestLogRoutes } from './requests.js';
 import { userRoutes } from './users.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -16,5 +17,6 @@ export function adminRoutes(deps: Deps) {
     await app.register(eventRoutes(deps));
     await app.register(webhookRoutes(deps));
     await app.register(userRoutes(deps));
+    await app.register(requestLogRoutes(deps));
   };
 }

@@ -14,6 +14,8 @@ declare module 'fastify' {
     scimProvider: string;
     /** The tenant's delete policy, read with its profile. */
     scimDeletePolicy: 'delete' | 'deactivate';
+    /** The response body as sent, for the request log ('' when none). */
+    scimResponseBody: string;
   }
 }
 

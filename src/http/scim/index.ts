@@ -4,12 +4,23 @@ import { ScimError } from '../../scim/errors.js';
 import { acceptScimJson } from '../plugins/scim-media-type.js';
 import { authenticateScim } from './authenticate.js';
 import { providerFromUserAgent } from '../../scim/compat/providers.js';
+import { redactedBody } from '../../observability/request-log.js';
+import type { JsonValue } from '../../scim/resource/json.js';
 import { bulkRoutes } from './bulk.js';
 import { discoveryRoutes } from './discovery.js';
 import { resourceRoutes } from './resources.js';
 import { rootSearchRoutes } from './search.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
+
+function parsedJson(text: string): JsonValue | undefined {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return text;
+  }
+}
 
 const TENANT_SEGMENT = /^\/scim\/v2\/([^/?#]+)/;
 
@@ -24,6 +35,7 @@ export function scimRoutes(deps: Deps) {
     app.decorateRequest('compatRules', null);
     app.decorateRequest('scimProvider', 'generic');
     app.decorateRequest('scimDeletePolicy', 'delete');
+    app.decorateRequest('scimResponseBody', '');
     app.addHook('onRequest', async (request, reply) => {
       request.compatRules = new Set();
       const tenantId = TENANT_SEGMENT.exec(request.url)?.[1];
@@ -51,8 +63,29 @@ export function scimRoutes(deps: Deps) {
     });
     // A write that succeeded has committed its events: a dispatcher in this process sends them
     // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).
+    // The response body, for the tenant's request log.
+    app.addHook('onSend', async (request, _reply, payload) => {
+      if (request.scimTenantId !== '' && typeof payload === 'string') request.scimResponseBody = payload;
+      return payload;
+    });
     app.addHook('onResponse', async (request, reply) => {
       if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) deps.dispatcher.wake();
+      // Only a request that proved it belongs to the tenant goes into the tenant's log.
+      if (request.scimTenantId !== '') {
+        deps.requestLog.record({
+          tenantId: request.scimTenantId,
+          receivedAt: new Date(Date.now() - reply.elapsedTime),
+          method: request.method,
+          path: request.url,
+          status: reply.statusCode,
+          durationMs: reply.elapsedTime,
+          provider: request.scimProvider,
+          rules: [...(request.compatRules ?? [])].sort(),
+          requestId: request.id,
+          requestBody: redactedBody(request.body as JsonValue | undefined),
+          responseBody: redactedBody(parsedJson(request.scimResponseBody)),
+        });
+      }
       // Which provider rules (scim/compat) this request needed: the first thing to read when a
       // provider's request behaves unexpectedly.
       if (request.compatRules !== null && request.compatRules.size > 0) {

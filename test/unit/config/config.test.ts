@@ -31,6 +31,7 @@ describe('configuration', () => {
       webhooks: { allowPrivateTargets: false, timeoutMs: 10_000, retryWindowMs: 259_200_000, retryBaseMs: 1_000 },
       dispatcher: 'in-process',
       eventRetentionDays: 30,
+      requestLogRetentionDays: 7,
     });
   });
 

@@ -1,0 +1,68 @@
+import type { Logger } from './logger.js';
+import type { JsonValue } from '../scim/resource/json.js';
+import { sqlOf, type Database, type Sql } from '../storage/db.js';
+import type { RequestLogEntry, RequestLogStore } from '../storage/request-log-store.js';
+
+const FLUSH_MS = 200;
+const MAX_BUFFER = 5_000;
+const MAX_BODY_CHARS = 64 * 1024;
+// Keys whose values never reach the log: SCIM passwords, bearer tokens, webhook secrets.
+const SECRET_KEY = /password|secret|token/i;
+
+/** A body as the log keeps it: secrets replaced, and cut to a size a person reads. */
+export function redactedBody(value: JsonValue | undefined): JsonValue | undefined {
+  if (value === undefined) return undefined;
+  const redact = (v: JsonValue): JsonValue => {
+    if (Array.isArray(v)) return v.map(redact);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, inner]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(inner)]),
+      );
+    }
+    return v;
+  };
+  const clean = redact(value);
+  const text = JSON.stringify(clean);
+  return text.length <= MAX_BODY_CHARS ? clean : { truncated: true, bytes: text.length, start: text.slice(0, 2_000) };
+}
+
+/**
+ * Collects SCIM requests and writes them in batches, off the request's path: a request never
+ * waits for its log line, and a database hiccup costs log lines, never requests.
+ */
+export class RequestLog {
+  private buffer: RequestLogEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly sql: Sql;
+
+  constructor(
+    db: Database,
+    private readonly store: RequestLogStore,
+    private readonly logger: Logger,
+  ) {
+    this.sql = sqlOf(db);
+  }
+
+  record(entry: RequestLogEntry): void {
+    if (this.buffer.length >= MAX_BUFFER) return;
+    this.buffer.push(entry);
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Writes what is buffered; close() and tests call it. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.flushing = this.flushing.then(async () => {
+      try {
+        await this.store.insert(this.sql, batch);
+      } catch (error) {
+        this.logger.warn({ err: error, lost: batch.length }, 'request log: a batch could not be written');
+      }
+    });
+    await this.flushing;
+  }
+}
