@@ -9,6 +9,7 @@ import { registerErrorHandling, SCIM_PREFIX } from './http/plugins/errors.js';
 import { registerJwt } from './http/plugins/jwt.js';
 import { sendBareScimMediaType } from './http/plugins/scim-media-type.js';
 import { scimRoutes } from './http/scim/index.js';
+import { providerFromUserAgent } from './scim/compat/providers.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const SCIM_TENANT_URL = /^\/scim\/v2\/[^/?#]+/;
@@ -27,9 +28,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     // Every line a request logs names its tenant, read from the URL before routing.
+    // A tenant's SCIM requests also name their identity provider, as the User-Agent tells it;
+    // http/scim/index.ts corrects it once the tenant's declared provider is known.
     childLoggerFactory: (logger, bindings, options, rawRequest) => {
-      const tenant = TENANT_IN_URL.exec(rawRequest.url ?? '')?.[1];
-      return logger.child(tenant === undefined ? bindings : { ...bindings, tenant }, options);
+      const url = rawRequest.url ?? '';
+      const tenant = TENANT_IN_URL.exec(url)?.[1];
+      if (tenant === undefined) return logger.child(bindings, options);
+      if (!SCIM_TENANT_URL.test(url)) return logger.child({ ...bindings, tenant }, options);
+      const userAgent: unknown = rawRequest.headers['user-agent'];
+      const provider = providerFromUserAgent(typeof userAgent === 'string' ? userAgent : undefined) ?? 'generic';
+      return logger.child({ ...bindings, tenant, provider }, options);
     },
     // No type coercion: {"id": 123} is a client error, not tenant "123".
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } },

@@ -3,15 +3,17 @@ import type { JsonValue } from '../scim/resource/json.js';
 import { sqlOf, type Database, type Sql } from '../storage/db.js';
 import type { RequestLogEntry, RequestLogStore } from '../storage/request-log-store.js';
 
-const FLUSH_MS = 200;
+const FLUSH_MS = 500;
 const MAX_BUFFER = 5_000;
+// A statement carries at most this many rows (11 parameters each, under PostgreSQL's 65,535).
+const MAX_BATCH = 1_000;
 const MAX_BODY_CHARS = 64 * 1024;
 // Keys whose values never reach the log: SCIM passwords, bearer tokens, webhook secrets.
 const SECRET_KEY = /password|secret|token/i;
 
-/** A body as the log keeps it: secrets replaced, and cut to a size a person reads. */
-export function redactedBody(value: JsonValue | undefined): JsonValue | undefined {
-  if (value === undefined) return undefined;
+/** A request body as the log keeps it: secrets replaced, cut to a size a person reads. */
+export function redactedBody(value: JsonValue | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
   const redact = (v: JsonValue): JsonValue => {
     if (Array.isArray(v)) return v.map(redact);
     if (v !== null && typeof v === 'object') {
@@ -21,9 +23,16 @@ export function redactedBody(value: JsonValue | undefined): JsonValue | undefine
     }
     return v;
   };
-  const clean = redact(value);
-  const text = JSON.stringify(clean);
-  return text.length <= MAX_BODY_CHARS ? clean : { truncated: true, bytes: text.length, start: text.slice(0, 2_000) };
+  return cut(JSON.stringify(redact(value)));
+}
+
+/**
+ * A response body as sent: SCIM responses carry no secret (passwords are never returned), so
+ * it is kept as the text it was, unparsed, which is what makes logging every read affordable.
+ */
+export function cut(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  return text.length <= MAX_BODY_CHARS ? text : text.slice(0, MAX_BODY_CHARS);
 }
 
 /**
@@ -54,13 +63,16 @@ export class RequestLog {
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.buffer;
+    const buffered = this.buffer;
     this.buffer = [];
     this.flushing = this.flushing.then(async () => {
-      try {
-        await this.store.insert(this.sql, batch);
-      } catch (error) {
-        this.logger.warn({ err: error, lost: batch.length }, 'request log: a batch could not be written');
+      for (let start = 0; start < buffered.length; start += MAX_BATCH) {
+        const batch = buffered.slice(start, start + MAX_BATCH);
+        try {
+          await this.store.insert(this.sql, batch);
+        } catch (error) {
+          this.logger.warn({ err: error, lost: batch.length }, 'request log: a batch could not be written');
+        }
       }
     });
     await this.flushing;

@@ -1,4 +1,3 @@
-import type { JsonValue } from '../scim/resource/json.js';
 import type { Sql } from './db.js';
 
 export interface RequestLogEntry {
@@ -11,8 +10,9 @@ export interface RequestLogEntry {
   readonly provider: string;
   readonly rules: readonly string[];
   readonly requestId: string;
-  readonly requestBody: JsonValue | undefined;
-  readonly responseBody: JsonValue | undefined;
+  /** As sent (the request's with its secrets redacted), possibly cut short. */
+  readonly requestBody: string | undefined;
+  readonly responseBody: string | undefined;
 }
 
 export interface StoredRequestLogEntry extends RequestLogEntry {
@@ -30,8 +30,8 @@ interface Row {
   provider: string;
   rules: string[];
   request_id: string;
-  request_body: JsonValue | null;
-  response_body: JsonValue | null;
+  request_body: string | null;
+  response_body: string | null;
 }
 
 const toEntry = (r: Row): StoredRequestLogEntry => ({
@@ -54,32 +54,38 @@ export class RequestLogStore {
   async insert(q: Sql, entries: readonly RequestLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     // One statement for the batch; a tenant deleted meanwhile just loses its lines.
+    // One VALUES row per entry, each value its own parameter: the bodies reach the database as
+    // the text they are, with nothing to escape into an array or parse out of JSON.
+    const params: unknown[] = [];
+    const rows = entries.map((e, index) => {
+      params.push(
+        e.tenantId,
+        e.receivedAt,
+        e.method,
+        e.path,
+        e.status,
+        Math.round(e.durationMs),
+        e.provider,
+        e.rules,
+        e.requestId,
+        e.requestBody ?? null,
+        e.responseBody ?? null,
+      );
+      const n = params.length - 11;
+      const p = (i: number) => `$${n + i}`;
+      return `(${index}, ${p(1)}, ${p(2)}::timestamptz, ${p(3)}, ${p(4)}, ${p(5)}::integer, ${p(6)}::integer, ${p(7)}, ${p(8)}::text[], ${p(9)}, ${p(10)}, ${p(11)})`;
+    });
     await q.execute(
       `INSERT INTO scim_request_log (tenant_id, received_at, method, path, status, duration_ms, provider, rules,
                                      request_id, request_body, response_body)
-       SELECT e.doc ->> 'tenant_id', (e.doc ->> 'received_at')::timestamptz, e.doc ->> 'method', e.doc ->> 'path',
-              (e.doc ->> 'status')::integer, (e.doc ->> 'duration_ms')::integer, e.doc ->> 'provider',
-              ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'rules')), e.doc ->> 'request_id',
-              nullif(e.doc -> 'request_body', 'null'::jsonb), nullif(e.doc -> 'response_body', 'null'::jsonb)
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(doc, ord)
-        WHERE EXISTS (SELECT 1 FROM tenants t WHERE t.id = e.doc ->> 'tenant_id')
+       SELECT v.tenant_id, v.received_at, v.method, v.path, v.status, v.duration_ms, v.provider, v.rules,
+              v.request_id, v.request_body, v.response_body
+         FROM (VALUES ${rows.join(', ')}) AS v(ord, tenant_id, received_at, method, path, status, duration_ms,
+                                                 provider, rules, request_id, request_body, response_body)
+        WHERE EXISTS (SELECT 1 FROM tenants t WHERE t.id = v.tenant_id)
         -- Ids follow the order requests were recorded in, which the log is read by.
-        ORDER BY e.ord`,
-      JSON.stringify(
-        entries.map((e) => ({
-          tenant_id: e.tenantId,
-          received_at: e.receivedAt.toISOString(),
-          method: e.method,
-          path: e.path,
-          status: e.status,
-          duration_ms: Math.round(e.durationMs),
-          provider: e.provider,
-          rules: e.rules,
-          request_id: e.requestId,
-          request_body: e.requestBody ?? null,
-          response_body: e.responseBody ?? null,
-        })),
-      ),
+        ORDER BY v.ord`,
+      ...params,
     );
   }
 

@@ -12,9 +12,11 @@ CREATE TABLE scim_request_log (
     provider       text           NOT NULL,
     rules          text[]         NOT NULL DEFAULT '{}',
     request_id     text           NOT NULL,
-    -- Passwords, tokens and secrets replaced by "[redacted]"; bodies cut at 64 KiB.
-    request_body   jsonb,
-    response_body  jsonb,
+    -- As sent, in text (parsing them into jsonb on every request cost the reads a quarter of
+    -- their throughput); request bodies with passwords, tokens and secrets replaced by
+    -- "[redacted]", both cut at 64 KiB.
+    request_body   text,
+    response_body  text,
     CONSTRAINT scim_request_log_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT scim_request_log_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
 );

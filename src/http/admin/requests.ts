@@ -4,6 +4,16 @@ import { sqlOf } from '../../storage/db.js';
 import type { StoredRequestLogEntry } from '../../storage/request-log-store.js';
 import { errorResponses, tenantIdParams } from './schemas.js';
 
+/** A body as JSON when it is whole JSON; a body cut at 64 KiB stays the text it is. */
+function body(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 const present = (e: StoredRequestLogEntry) => ({
   id: String(e.id),
   receivedAt: e.receivedAt.toISOString(),
@@ -14,8 +24,8 @@ const present = (e: StoredRequestLogEntry) => ({
   provider: e.provider,
   rules: e.rules,
   requestId: e.requestId,
-  requestBody: e.requestBody ?? null,
-  responseBody: e.responseBody ?? null,
+  requestBody: body(e.requestBody),
+  responseBody: body(e.responseBody),
 });
 
 /**

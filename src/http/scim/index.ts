@@ -4,7 +4,7 @@ import { ScimError } from '../../scim/errors.js';
 import { acceptScimJson } from '../plugins/scim-media-type.js';
 import { authenticateScim } from './authenticate.js';
 import { providerFromUserAgent } from '../../scim/compat/providers.js';
-import { redactedBody } from '../../observability/request-log.js';
+import { cut, redactedBody } from '../../observability/request-log.js';
 import type { JsonValue } from '../../scim/resource/json.js';
 import { bulkRoutes } from './bulk.js';
 import { discoveryRoutes } from './discovery.js';
@@ -12,15 +12,6 @@ import { resourceRoutes } from './resources.js';
 import { rootSearchRoutes } from './search.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
-
-function parsedJson(text: string): JsonValue | undefined {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    return text;
-  }
-}
 
 const TENANT_SEGMENT = /^\/scim\/v2\/([^/?#]+)/;
 
@@ -46,9 +37,9 @@ export function scimRoutes(deps: Deps) {
       const named = providerFromUserAgent(request.headers['user-agent']) ?? 'generic';
       const bind = (provider: string) => {
         request.scimProvider = provider;
-        request.log = request.log.child({ provider });
-        // Fastify logs the request's completion through the reply's logger.
-        reply.log = request.log;
+        // The request's logger (the reply's too) already names the User-Agent's provider
+        // (app.ts); a declared one replaces it on the same logger, without a new child.
+        if (provider !== named) (request.log as unknown as { setBindings(b: object): void }).setBindings({ provider });
         request.log.info({ req: request }, 'incoming request');
       };
       try {
@@ -80,10 +71,10 @@ export function scimRoutes(deps: Deps) {
           status: reply.statusCode,
           durationMs: reply.elapsedTime,
           provider: request.scimProvider,
-          rules: [...(request.compatRules ?? [])].sort(),
+          rules: request.compatRules === null || request.compatRules.size === 0 ? [] : [...request.compatRules].sort(),
           requestId: request.id,
           requestBody: redactedBody(request.body as JsonValue | undefined),
-          responseBody: redactedBody(parsedJson(request.scimResponseBody)),
+          responseBody: cut(request.scimResponseBody),
         });
       }
       // Which provider rules (scim/compat) this request needed: the first thing to read when a
