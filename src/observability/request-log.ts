@@ -1,11 +1,11 @@
 import type { Logger } from './logger.js';
 import type { JsonValue } from '../scim/resource/json.js';
-import { sqlOf, type Database, type Sql } from '../storage/db.js';
+import type { Database } from '../storage/db.js';
 import type { RequestLogEntry, RequestLogStore } from '../storage/request-log-store.js';
 
 const FLUSH_MS = 500;
 const MAX_BUFFER = 5_000;
-// A statement carries at most this many rows (11 parameters each, under PostgreSQL's 65,535).
+// Rows per COPY: enough to amortise it, few enough that a failed one loses little.
 const MAX_BATCH = 1_000;
 const MAX_BODY_CHARS = 64 * 1024;
 // Keys whose values never reach the log: SCIM passwords, bearer tokens, webhook secrets.
@@ -43,15 +43,11 @@ export class RequestLog {
   private buffer: RequestLogEntry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly sql: Sql;
-
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly store: RequestLogStore,
     private readonly logger: Logger,
-  ) {
-    this.sql = sqlOf(db);
-  }
+  ) {}
 
   record(entry: RequestLogEntry): void {
     if (this.buffer.length >= MAX_BUFFER) return;
@@ -69,7 +65,7 @@ export class RequestLog {
       for (let start = 0; start < buffered.length; start += MAX_BATCH) {
         const batch = buffered.slice(start, start + MAX_BATCH);
         try {
-          await this.store.insert(this.sql, batch);
+          await this.store.insert(this.db, batch);
         } catch (error) {
           this.logger.warn({ err: error, lost: batch.length }, 'request log: a batch could not be written');
         }

@@ -1,4 +1,4 @@
-import type { Sql } from './db.js';
+import { canCopy, copyInto, copyLine, sqlOf, type Database, type Sql } from './db.js';
 
 export interface RequestLogEntry {
   readonly tenantId: string;
@@ -51,11 +51,41 @@ const toEntry = (r: Row): StoredRequestLogEntry => ({
 
 /** The per-tenant SCIM request log: written in batches, read newest first. */
 export class RequestLogStore {
-  async insert(q: Sql, entries: readonly RequestLogEntry[]): Promise<void> {
+  /**
+   * Writes a batch with COPY (a fraction of what INSERT costs the database per row, which
+   * matters when every read is logged). Ids follow the batch's order, which the log is read by.
+   * A batch naming a tenant deleted meanwhile fails whole: the caller drops it.
+   */
+  async insert(db: Database, entries: readonly RequestLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    // One statement for the batch; a tenant deleted meanwhile just loses its lines.
-    // One VALUES row per entry, each value its own parameter: the bodies reach the database as
-    // the text they are, with nothing to escape into an array or parse out of JSON.
+    const text = entries
+      .map((e) =>
+        copyLine([
+          e.tenantId,
+          e.receivedAt.toISOString(),
+          e.method,
+          e.path,
+          e.status,
+          Math.round(e.durationMs),
+          e.provider,
+          `{${e.rules.join(',')}}`,
+          e.requestId,
+          e.requestBody ?? null,
+          e.responseBody ?? null,
+        ]),
+      )
+      .join('');
+    if (!canCopy(db)) return this.insertValues(sqlOf(db), entries);
+    await copyInto(
+      db,
+      `COPY scim_request_log (tenant_id, received_at, method, path, status, duration_ms, provider, rules,
+                              request_id, request_body, response_body) FROM STDIN`,
+      text,
+    );
+  }
+
+  /** The embedded server's way: one VALUES row per entry, each value its own parameter. */
+  private async insertValues(q: Sql, entries: readonly RequestLogEntry[]): Promise<void> {
     const params: unknown[] = [];
     const rows = entries.map((e, index) => {
       params.push(

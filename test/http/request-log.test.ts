@@ -41,7 +41,12 @@ describe('the request log', () => {
     const created = await scim.call(
       'POST',
       '/Users',
-      { schemas: [USER_SCHEMA], userName: 'logged@req.test', password: 'Sup3r-Secret!' },
+      {
+        schemas: [USER_SCHEMA],
+        userName: 'logged@req.test',
+        password: 'Sup3r-Secret!',
+        title: 'back\\slash\ttab\nline',
+      },
       { 'user-agent': 'Okta SCIM Client 1.0.0' },
     );
     const id = created.json<{ id: string }>().id;
@@ -60,7 +65,11 @@ describe('the request log', () => {
     ]);
     const post = requests[2];
     expect(post).toMatchObject({ path: `/scim/v2/${scim.tenantId}/Users`, provider: 'okta', rules: [] });
-    expect(post?.requestBody).toMatchObject({ userName: 'logged@req.test', password: '[redacted]' });
+    expect(post?.requestBody).toMatchObject({
+      userName: 'logged@req.test',
+      password: '[redacted]',
+      title: 'back\\slash\ttab\nline',
+    });
     expect(post?.responseBody).toMatchObject({ id, userName: 'logged@req.test' });
     expect(JSON.stringify(requests)).not.toContain('Sup3r-Secret!');
     expect(requests[1]?.rules).toEqual(['patch-op-case']);

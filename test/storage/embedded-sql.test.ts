@@ -141,5 +141,12 @@ describe('resource SQL on the embedded PGlite database', () => {
     expect(created.map((r) => r.statusCode)).toEqual(created.map(() => 201));
     const read = await Promise.all(created.map((r) => scim.call('GET', `/Users/${r.json<{ id: string }>().id}`)));
     expect(read.map((r) => r.statusCode)).toEqual(read.map(() => 200));
+    // The request log's COPY works on PGlite too.
+    await t.deps.requestLog.flush();
+    const logged = await sqlOf(t.deps.db).rows<{ n: string }[]>(
+      'SELECT count(*) AS n FROM scim_request_log WHERE tenant_id = $1',
+      scim.tenantId,
+    );
+    expect(Number(logged[0]?.n)).toBeGreaterThanOrEqual(24);
   });
 });
