@@ -21,7 +21,14 @@ export interface BenchDatabase {
 // Autovacuum is off for these on the bench database: a vacuum of 100k+ rows and their GIN index
 // started by one operation's inserts would otherwise land in whichever run came next, on one
 // side of a ratio only. settle() does the same work between runs instead.
-const TABLES = ['scim_users', 'scim_groups', 'scim_group_members', 'outbox_events', 'webhook_subscriptions'];
+const TABLES = [
+  'scim_users',
+  'scim_groups',
+  'scim_group_members',
+  'outbox_events',
+  'webhook_subscriptions',
+  'scim_request_log',
+];
 
 async function onServer(server: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: server });
