@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType } from '../events/catalogue.js';
-import { changedAttributes, userUpdateType } from '../events/changes.js';
+import { userUpdateType } from '../events/changes.js';
+import { changedAttributes } from '../scim/resource/changed-attributes.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../scim/schema/registry.js';
 import type { JsonObject } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
 import type { StoredResource } from '../storage/resource-rows.js';
@@ -10,6 +12,16 @@ import type { TenantContext } from './context.js';
 type ResourceType = 'User' | 'Group';
 
 const ENDPOINTS: Readonly<Record<ResourceType, string>> = { User: 'Users', Group: 'Groups' };
+const TYPES = { User: USER_RESOURCE_TYPE, Group: GROUP_RESOURCE_TYPE } as const;
+
+// Kept by the service, changed on every write: they say nothing about what the client changed.
+const SERVER_KEPT = new Set(['id', 'meta']);
+
+/** The attributes a write changed, as change events name them: sorted by code point. */
+export const changedBetween = (type: ResourceType, before: JsonObject, after: JsonObject) =>
+  changedAttributes(TYPES[type], before, after)
+    .filter((name) => !SERVER_KEPT.has(name))
+    .sort();
 
 // A statement that writes the row fills these in (withEvents); they are never left at this.
 const FILLED_BY_THE_STATEMENT = new Date(0);
@@ -73,7 +85,7 @@ export function updated(
   after: JsonObject,
   options: { passwordChanged?: boolean; stored?: StoredResource } = {},
 ): EventToAppend[] {
-  const changed = changedAttributes(before, after);
+  const changed = changedBetween(type, before, after);
   if (options.passwordChanged === true) changed.push('password');
   if (changed.length === 0) return [];
   const kind = type === 'User' ? userUpdateType(before, after) : 'group.updated';
@@ -85,7 +97,15 @@ export function updated(
  * from user.deleted, even for a user that was inactive already.
  */
 export function deactivatedByDelete(ctx: TenantContext, before: JsonObject, kept: StoredResource): EventToAppend {
-  return event(ctx, 'user.deactivated', 'User', kept.id, kept.document, changedAttributes(before, kept.document), kept);
+  return event(
+    ctx,
+    'user.deactivated',
+    'User',
+    kept.id,
+    kept.document,
+    changedBetween('User', before, kept.document),
+    kept,
+  );
 }
 
 export function deleted(ctx: TenantContext, type: ResourceType, stored: StoredResource): EventToAppend {

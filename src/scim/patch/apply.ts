@@ -4,7 +4,7 @@ import { compileValueFilter, type ElementPredicate } from '../filter/evaluate.js
 import { formatPatchPath } from '../filter/format.js';
 import { parsePatchPath } from '../filter/parse.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../resource/json.js';
-import { commonAttributes } from '../schema/common-attributes.js';
+import { changedAttributes, jsonEqual } from '../resource/changed-attributes.js';
 import type { ResourceTypeDefinition } from '../schema/registry.js';
 import { resolvePath, resolveSubAttribute } from '../schema/resolve.js';
 import type { AttributeDefinition, SchemaDefinition } from '../schema/types.js';
@@ -643,20 +643,6 @@ function isAssigned(value: JsonValue | undefined): boolean {
   return true;
 }
 
-function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
-  }
-  if (isJsonObject(a) && isJsonObject(b)) {
-    const keys = Object.keys(a);
-    return (
-      keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]))
-    );
-  }
-  return false;
-}
-
 function byName(list: readonly AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
   const lower = name.toLowerCase();
   return list?.find((attribute) => attribute.name.toLowerCase() === lower);
@@ -671,18 +657,3 @@ function invalidValue(detail: string): ScimError {
 }
 
 /** Attributes whose stored value differs between the two documents, in schema order. */
-function changedAttributes(type: ResourceTypeDefinition, before: JsonObject, after: JsonObject): string[] {
-  const changed = [...commonAttributes, ...type.schema.attributes]
-    .filter((attribute) => !jsonEqual(before[attribute.name], after[attribute.name]))
-    .map((attribute) => attribute.name);
-  for (const { schema } of type.schemaExtensions) {
-    const old = before[schema.id];
-    const current = after[schema.id];
-    for (const attribute of schema.attributes) {
-      const a = isJsonObject(old) ? old[attribute.name] : undefined;
-      const b = isJsonObject(current) ? current[attribute.name] : undefined;
-      if (!jsonEqual(a, b)) changed.push(`${schema.id}:${attribute.name}`);
-    }
-  }
-  return changed;
-}

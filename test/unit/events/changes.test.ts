@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { changedAttributes, userUpdateType } from '../../../src/events/changes.js';
+import { userUpdateType } from '../../../src/events/changes.js';
+// As change events name the changed attributes: sorted, server-kept ones left out.
+import { changedBetween as changedAttributes } from '../../../src/provisioning/events.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -7,6 +9,7 @@ describe('changedAttributes', () => {
   it('names the core attributes whose values differ, sorted, ignoring meta, schemas and id', () => {
     expect(
       changedAttributes(
+        'User',
         { id: '1', userName: 'a', title: 'x', name: { givenName: 'A' }, meta: { version: 'W/"1"' } },
         { id: '1', userName: 'a', title: 'y', name: { givenName: 'B' }, nickName: 'n', meta: { version: 'W/"2"' } },
       ),
@@ -14,28 +17,33 @@ describe('changedAttributes', () => {
   });
 
   it('names a removed attribute', () => {
-    expect(changedAttributes({ userName: 'a', title: 'x' }, { userName: 'a' })).toEqual(['title']);
+    expect(changedAttributes('User', { userName: 'a', title: 'x' }, { userName: 'a' })).toEqual(['title']);
   });
 
   it('does not count key order inside values, and does count element order', () => {
-    expect(changedAttributes({ name: { a: 1, b: 2 } }, { name: { b: 2, a: 1 } })).toEqual([]);
+    expect(changedAttributes('User', { name: { a: 1, b: 2 } }, { name: { b: 2, a: 1 } })).toEqual([]);
     expect(
-      changedAttributes({ emails: [{ value: 'a' }, { value: 'b' }] }, { emails: [{ value: 'b' }, { value: 'a' }] }),
+      changedAttributes(
+        'User',
+        { emails: [{ value: 'a' }, { value: 'b' }] },
+        { emails: [{ value: 'b' }, { value: 'a' }] },
+      ),
     ).toEqual(['emails']);
   });
 
   it('names extension attributes by URN and name', () => {
     expect(
       changedAttributes(
+        'User',
         { [ENTERPRISE]: { department: 'R&D', manager: { value: 'm1' } } },
         { [ENTERPRISE]: { department: 'R&D', manager: { value: 'm2' }, costCenter: 'c' } },
       ),
     ).toEqual([`${ENTERPRISE}:costCenter`, `${ENTERPRISE}:manager`]);
-    expect(changedAttributes({}, { [ENTERPRISE]: { division: 'd' } })).toEqual([`${ENTERPRISE}:division`]);
+    expect(changedAttributes('User', {}, { [ENTERPRISE]: { division: 'd' } })).toEqual([`${ENTERPRISE}:division`]);
   });
 
   it('is empty when nothing changed', () => {
-    expect(changedAttributes({ userName: 'a', active: true }, { active: true, userName: 'a' })).toEqual([]);
+    expect(changedAttributes('User', { userName: 'a', active: true }, { active: true, userName: 'a' })).toEqual([]);
   });
 });
 
