@@ -160,7 +160,7 @@ export class WebhookStore {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  /** The subscription with its secret and lease token, for a delivery outside the dispatcher (replay). */
+  /** The subscription's URL and secret, for a delivery outside the dispatcher (replay). */
   async withSecret(q: Sql, tenantId: string, id: string): Promise<{ url: string; secret: string } | undefined> {
     const rows = await q.rows<{ url: string; secret: string }[]>(
       `SELECT url, secret FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2::uuid`,

@@ -2,10 +2,6 @@
 export const PROVIDERS = ['okta', 'entra', 'google', 'onelogin', 'jumpcloud', 'rippling', 'ping', 'generic'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-export function isProvider(value: string): value is Provider {
-  return (PROVIDERS as readonly string[]).includes(value);
-}
-
 // How each provider's provisioning client names itself in User-Agent (as seen in their
 // requests and in the projects that log them); the first match wins.
 const USER_AGENTS: readonly [RegExp, Provider][] = [
