@@ -49,38 +49,51 @@ const toEntry = (r: Row): StoredRequestLogEntry => ({
   responseBody: r.response_body ?? undefined,
 });
 
+const copyRow = (e: RequestLogEntry): string =>
+  copyLine([
+    e.tenantId,
+    e.receivedAt.toISOString(),
+    e.method,
+    e.path,
+    e.status,
+    Math.round(e.durationMs),
+    e.provider,
+    `{${e.rules.join(',')}}`,
+    e.requestId,
+    e.requestBody ?? null,
+    e.responseBody ?? null,
+  ]);
+
+function ofLiveTenants(entries: readonly RequestLogEntry[], live: readonly { id: string }[]): RequestLogEntry[] {
+  const kept = new Set(live.map((t) => t.id));
+  return entries.filter((e) => kept.has(e.tenantId));
+}
+
 /** The per-tenant SCIM request log: written in batches, read newest first. */
 export class RequestLogStore {
   /**
    * Writes a batch with COPY (a fraction of what INSERT costs the database per row, which
    * matters when every read is logged). Ids follow the batch's order, which the log is read by.
-   * A batch naming a tenant deleted meanwhile fails whole: the caller drops it.
+   * The batch's tenants are locked first, once each, in place of a foreign key's check and
+   * lock on every row: entries of a tenant deleted meanwhile are dropped, and a tenant's
+   * deletion waits for the batch, then deletes its rows too (TenantStore.delete).
    */
   async insert(db: Database, entries: readonly RequestLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const text = entries
-      .map((e) =>
-        copyLine([
-          e.tenantId,
-          e.receivedAt.toISOString(),
-          e.method,
-          e.path,
-          e.status,
-          Math.round(e.durationMs),
-          e.provider,
-          `{${e.rules.join(',')}}`,
-          e.requestId,
-          e.requestBody ?? null,
-          e.responseBody ?? null,
-        ]),
-      )
-      .join('');
     if (!canCopy(db)) return this.insertValues(sqlOf(db), entries);
     await copyInto(
       db,
       `COPY scim_request_log (tenant_id, received_at, method, path, status, duration_ms, provider, rules,
                               request_id, request_body, response_body) FROM STDIN`,
-      text,
+      async (q) => {
+        const tenantIds = [...new Set(entries.map((e) => e.tenantId))];
+        const live = await q.rows<{ id: string }[]>(
+          'SELECT id FROM tenants WHERE id = ANY($1::text[]) FOR KEY SHARE',
+          tenantIds,
+        );
+        const kept = live.length === tenantIds.length ? entries : ofLiveTenants(entries, live);
+        return kept.map(copyRow).join('');
+      },
     );
   }
 

@@ -112,4 +112,28 @@ describe('the request log', () => {
     await t.deps.requestLogStore.prune(sqlOf(t.deps.db), 7);
     expect((await log(scim.tenantId)).requests).toEqual([]);
   });
+
+  it("goes with its tenant: a deletion removes the tenant's lines, and a batch written after it keeps none of them", async () => {
+    const gone = await scimTenant(t, 'reqgone');
+    const stays = await scimTenant(t, 'reqstays');
+    const count = async (tenantId: string) =>
+      Number(
+        (
+          await sqlOf(t.deps.db).rows<{ n: string }[]>(
+            'SELECT count(*) AS n FROM scim_request_log WHERE tenant_id = $1',
+            tenantId,
+          )
+        )[0]?.n,
+      );
+    await gone.call('GET', '/Users');
+    await t.deps.requestLog.flush();
+    expect(await count(gone.tenantId)).toBe(1);
+    // Recorded, not yet written, when the tenant goes; the same batch carries another tenant's.
+    await gone.call('GET', '/Groups');
+    await stays.call('GET', '/Groups');
+    expect((await admin.call('DELETE', `/admin/v1/tenants/${gone.tenantId}`)).statusCode).toBe(204);
+    await t.deps.requestLog.flush();
+    expect(await count(gone.tenantId)).toBe(0);
+    expect(await count(stays.tenantId)).toBe(1);
+  });
 });

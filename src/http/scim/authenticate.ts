@@ -51,7 +51,7 @@ export async function authenticateScim(
   if (token === undefined) throw reject(reply, CHALLENGE, UNAUTHENTICATED);
   let verified: unknown;
   try {
-    verified = request.server.jwt.verify(token);
+    verified = request.server.verifyScimToken(token);
   } catch {
     throw reject(reply, INVALID, REJECTED);
   }
