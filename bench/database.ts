@@ -43,9 +43,10 @@ async function onServer(server: string, sql: string): Promise<void> {
 }
 
 /** A fresh, migrated database on the server; drop() is safe to call more than once. */
-export async function createBenchDatabase(server: string): Promise<BenchDatabase> {
-  // The name is ours (hex only), so it can be spliced into DDL, which takes no parameters.
-  const name = `scim_bench_${randomBytes(5).toString('hex')}`;
+export async function createBenchDatabase(server: string, prefix = 'scim_bench'): Promise<BenchDatabase> {
+  // The name is ours (a fixed prefix, then hex), so it can be spliced into DDL, which takes no
+  // parameters.
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const url = new URL(server);
   url.pathname = `/${name}`;
   await onServer(server, `CREATE DATABASE ${name}`);
