@@ -55,7 +55,10 @@ beforeAll(async () => {
         ],
         reporters: [],
       },
-      (error, result) => (error === null ? resolve(result) : reject(error)),
+      (error, result) => {
+        if (error === null) resolve(result);
+        else reject(error);
+      },
     );
   });
 }, 60_000);
