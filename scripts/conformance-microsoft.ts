@@ -63,10 +63,12 @@ async function main(): Promise<number> {
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'warn',
   };
-  const server = await startServer('service', ['dist/main.js'], env, ROOT, port, '/readyz').catch(async (error: unknown) => {
-    await database.drop();
-    throw error;
-  });
+  const server = await startServer('service', ['dist/main.js'], env, ROOT, port, '/readyz').catch(
+    async (error: unknown) => {
+      await database.drop();
+      throw error;
+    },
+  );
   const reportDir = mkdtempSync(join(tmpdir(), 'scim-conformance-'));
   try {
     const tenant = await admin(origin, 'POST', '/admin/v1/tenants', { id: TENANT, name: 'Microsoft conformance' });

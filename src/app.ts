@@ -9,7 +9,7 @@ import { registerErrorHandling, SCIM_PREFIX } from './http/plugins/errors.js';
 import { registerJwt } from './http/plugins/jwt.js';
 import { sendBareScimMediaType } from './http/plugins/scim-media-type.js';
 import { scimRoutes } from './http/scim/index.js';
-import { providerFromUserAgent } from './scim/compat/providers.js';
+import { providerFromHeaders } from './scim/compat/providers.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const SCIM_TENANT_URL = /^\/scim\/v2\/[^/?#]+/;
@@ -28,15 +28,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     // Every line a request logs names its tenant, read from the URL before routing.
-    // A tenant's SCIM requests also name their identity provider, as the User-Agent tells it;
+    // A tenant's SCIM requests also name their identity provider, as their headers tell it;
     // http/scim/index.ts corrects it once the tenant's declared provider is known.
     childLoggerFactory: (logger, bindings, options, rawRequest) => {
       const url = rawRequest.url ?? '';
       const tenant = TENANT_IN_URL.exec(url)?.[1];
       if (tenant === undefined) return logger.child(bindings, options);
       if (!SCIM_TENANT_URL.test(url)) return logger.child({ ...bindings, tenant }, options);
-      const userAgent: unknown = rawRequest.headers['user-agent'];
-      const provider = providerFromUserAgent(typeof userAgent === 'string' ? userAgent : undefined) ?? 'generic';
+      const provider = providerFromHeaders(rawRequest.headers) ?? 'generic';
       return logger.child({ ...bindings, tenant, provider }, options);
     },
     // No type coercion: {"id": 123} is a client error, not tenant "123".

@@ -38,12 +38,13 @@ describe('provider profiles', () => {
     expect((await admin.call('PATCH', '/admin/v1/tenants/no-such', { provider: 'okta' })).statusCode).toBe(404);
   });
 
-  it('names the provider on every log line of a SCIM request: declared, else by User-Agent, else generic', async () => {
+  it('names the provider on every log line of a SCIM request: declared, else by its headers, else generic', async () => {
     const scim = await scimTenant(t, 'proflog');
-    const call = async (userAgent: string) => {
+    const call = async (userAgent: string, headers: Record<string, string> = {}) => {
       const res = await scim.call('GET', '/Users', undefined, {
         'user-agent': userAgent,
         'x-request-id': `r-${Math.random()}`,
+        ...headers,
       });
       expect(res.statusCode).toBe(200);
       return String(res.headers['x-request-id']);
@@ -51,6 +52,9 @@ describe('provider profiles', () => {
     expect(providerOfRequest(await call('Okta SCIM Client 1.0.0'))).toEqual(['okta']);
     expect(providerOfRequest(await call('Microsoft Azure Active Directory SCIM Client'))).toEqual(['entra']);
     expect(providerOfRequest(await call('curl/8.0'))).toEqual(['generic']);
+    // Entra ID's client is known by the header it adds, whatever its User-Agent.
+    const adscim = { ADSCIMVersion: 'Date: 2024-05-01, ActivityId: 7d8c0f3e' };
+    expect(providerOfRequest(await call('', adscim))).toEqual(['entra']);
     // A request that fails authentication is named by its User-Agent.
     const refused = await t.app.inject({
       url: `/scim/v2/${scim.tenantId}/Users`,

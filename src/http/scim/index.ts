@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import { ScimError } from '../../scim/errors.js';
 import { acceptScimJson } from '../plugins/scim-media-type.js';
 import { authenticateScim } from './authenticate.js';
-import { providerFromUserAgent } from '../../scim/compat/providers.js';
+import { providerFromHeaders } from '../../scim/compat/providers.js';
 import { cut, redactedBody } from '../../observability/request-log.js';
 import type { JsonValue } from '../../scim/resource/json.js';
 import { bulkRoutes } from './bulk.js';
@@ -32,12 +32,12 @@ export function scimRoutes(deps: Deps) {
       const tenantId = TENANT_SEGMENT.exec(request.url)?.[1];
       if (tenantId === undefined) return;
       // Every line the request logs names the provider: the one the tenant declared, else the
-      // one its User-Agent names, else "generic". A request that fails authentication learns
-      // nothing about the tenant: its lines go by the User-Agent.
-      const named = providerFromUserAgent(request.headers['user-agent']) ?? 'generic';
+      // one its headers name (User-Agent, or Entra ID's ADSCIMVersion), else "generic". A request
+      // that fails authentication learns nothing about the tenant: its lines go by its headers.
+      const named = providerFromHeaders(request.headers) ?? 'generic';
       const bind = (provider: string) => {
         request.scimProvider = provider;
-        // The request's logger (the reply's too) already names the User-Agent's provider
+        // The request's logger (the reply's too) already names the headers' provider
         // (app.ts); a declared one replaces it on the same logger, without a new child.
         if (provider !== named) (request.log as unknown as { setBindings(b: object): void }).setBindings({ provider });
         request.log.info({ req: request }, 'incoming request');

@@ -8,6 +8,13 @@ import { RULES } from './rules.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:user';
 
+// Pre-RFC schema URNs (SCIM 1.x drafts, and connectors that kept their names for 2.0), by what
+// each means (rule legacy-schema-urns). "core" is the resource type's own core schema.
+const LEGACY_CORE = /^urn:scim:schemas:core:[12]\.0$/i;
+const LEGACY_ENTERPRISE = /^urn:scim:schemas:extension:enterprise:[12]\.0$/i;
+const LEGACY_ENTERPRISE_PREFIX = /^urn:scim:schemas:extension:enterprise:[12]\.0:/i;
+const ENTERPRISE_ID = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
 /** What a body became, and which rules it took. */
 export interface Normalized<T> {
   readonly value: T;
@@ -50,10 +57,56 @@ function coerceObject(definitions: readonly AttributeDefinition[], object: JsonO
   return out;
 }
 
+const hasEnterprise = (type: ResourceTypeDefinition) =>
+  type.schemaExtensions.some((e) => e.schema.id.toLowerCase() === ENTERPRISE);
+
+/** The RFC URN a pre-RFC one means for this resource type, or undefined (rule legacy-schema-urns). */
+function modernUrn(type: ResourceTypeDefinition, urn: string): string | undefined {
+  if (LEGACY_CORE.test(urn)) return type.schema.id;
+  if (LEGACY_ENTERPRISE.test(urn) && hasEnterprise(type)) return ENTERPRISE_ID;
+  return undefined;
+}
+
+/** `schemas` and extension keys named by pre-RFC URNs, renamed to the RFC ones. */
+function modernSchemas(type: ResourceTypeDefinition, body: JsonObject, fired: Set<string>): JsonObject {
+  let out = body;
+  const schemasEntry = lowerKeyed(body, 'schemas');
+  if (schemasEntry !== undefined && Array.isArray(schemasEntry[1])) {
+    const schemas = schemasEntry[1];
+    const renamed = schemas.map((s) => (typeof s === 'string' ? (modernUrn(type, s) ?? s) : s));
+    if (renamed.some((s, i) => s !== schemas[i])) {
+      fired.add(RULES.legacySchemaUrns.name);
+      // The RFC URN may be there already (Google sends both): once is enough.
+      out = { ...out, [schemasEntry[0]]: [...new Set(renamed)] };
+    }
+  }
+  const legacyKey = Object.keys(out).find((k) => LEGACY_ENTERPRISE.test(k));
+  if (legacyKey !== undefined && hasEnterprise(type) && lowerKeyed(out, ENTERPRISE) === undefined) {
+    fired.add(RULES.legacySchemaUrns.name);
+    const { [legacyKey]: extension, ...rest } = out;
+    out = { ...rest, [ENTERPRISE_ID]: extension as JsonValue };
+  }
+  return withoutEmptyUnknownSchemas(type, out, fired);
+}
+
+/** `schemas` without the URIs of other schemas that carry nothing (rule unknown-schema-without-attributes). */
+function withoutEmptyUnknownSchemas(type: ResourceTypeDefinition, body: JsonObject, fired: Set<string>): JsonObject {
+  const entry = lowerKeyed(body, 'schemas');
+  if (entry === undefined || !Array.isArray(entry[1])) return body;
+  const own = new Set([type.schema.id, ...type.schemaExtensions.map((e) => e.schema.id)].map((id) => id.toLowerCase()));
+  // An unknown schema whose attributes are sent is the strict core's to refuse: dropping it would lose them.
+  const kept = entry[1].filter(
+    (s) => typeof s !== 'string' || own.has(s.toLowerCase()) || lowerKeyed(body, s.toLowerCase()) !== undefined,
+  );
+  if (kept.length === entry[1].length) return body;
+  fired.add(RULES.unknownSchemaWithoutAttributes.name);
+  return { ...body, [entry[0]]: kept };
+}
+
 /** A resource as POST/PUT (or a pathless PATCH value) carries it: core attributes and extension objects. */
 function normalizeResource(type: ResourceTypeDefinition, body: JsonObject, fired: Set<string>): JsonObject {
   const core = [...commonAttributes, ...type.schema.attributes];
-  const out = coerceObject(core, body, fired);
+  const out = coerceObject(core, modernSchemas(type, body, fired), fired);
   for (const extension of type.schemaExtensions) {
     const entry = lowerKeyed(out, extension.schema.id.toLowerCase());
     if (entry === undefined || !isJsonObject(entry[1])) continue;
@@ -122,7 +175,7 @@ function normalizeOperation(
     );
     const split: JsonValue[] = [];
     const rest: JsonObject = {};
-    for (const [key, inner] of Object.entries(value)) {
+    for (const [key, inner] of Object.entries(modernSchemas(type, value, fired))) {
       // The resource's own id, unchanged, is no change (rule pathless-own-id); another id is
       // left for the strict core to refuse as a change of a readOnly attribute.
       if (key.toLowerCase() === 'id' && resourceId !== undefined && inner === resourceId) {
@@ -142,9 +195,14 @@ function normalizeOperation(
     return [...remaining, ...split];
   }
 
-  const path = pathEntry[1];
+  let path = pathEntry[1];
   if (typeof path !== 'string') return [operation];
-  if (isManagerPath(path) && type.schemaExtensions.some((e) => e.schema.id.toLowerCase() === ENTERPRISE)) {
+  if (LEGACY_ENTERPRISE_PREFIX.test(path) && hasEnterprise(type)) {
+    fired.add(RULES.legacySchemaUrns.name);
+    path = path.replace(LEGACY_ENTERPRISE_PREFIX, `${ENTERPRISE_ID}:`);
+    operation = { ...operation, [pathEntry[0]]: path };
+  }
+  if (isManagerPath(path) && hasEnterprise(type)) {
     if (op === 'replace' && isEmpty(value)) {
       fired.add(RULES.managerAsString.name);
       return [{ op: 'remove', path }];

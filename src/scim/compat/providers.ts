@@ -14,8 +14,17 @@ const USER_AGENTS: readonly [RegExp, Provider][] = [
   [/ping ?(identity|one|federate)|pingone/i, 'ping'],
 ];
 
-/** The provider a request comes from, by its User-Agent; undefined when it names none we know. */
-export function providerFromUserAgent(userAgent: string | undefined): Provider | undefined {
-  if (userAgent === undefined) return undefined;
-  return USER_AGENTS.find(([pattern]) => pattern.test(userAgent))?.[1];
+/**
+ * The provider a request comes from, by its headers (lower-case names, as Node gives them):
+ * its User-Agent, else a header only that provider sends. Undefined when none we know.
+ */
+export function providerFromHeaders(headers: Readonly<Record<string, unknown>>): Provider | undefined {
+  const userAgent = headers['user-agent'];
+  const named =
+    typeof userAgent === 'string' ? USER_AGENTS.find(([pattern]) => pattern.test(userAgent))?.[1] : undefined;
+  if (named !== undefined) return named;
+  // Entra ID's provisioning client stamps every request with an ADSCIMVersion header (Bitwarden's
+  // SCIM server tells Entra ID apart by it: bitwarden/server, bitwarden_license/src/Scim/Context).
+  if (headers['adscimversion'] !== undefined) return 'entra';
+  return undefined;
 }

@@ -14,6 +14,9 @@ export interface CompatRule {
 const ENTRA_COMPLIANCE =
   'https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility';
 const OKTA_SCIM = 'https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20';
+const ENTRA_TUTORIAL =
+  'https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups';
+const ONELOGIN_USER_SCHEMA = 'https://developers.onelogin.com/scim/define-user-schema';
 
 export const RULES = {
   patchOpCase: {
@@ -38,26 +41,31 @@ export const RULES = {
   managerAsString: {
     name: 'manager-as-string',
     providers: ['entra'],
-    reference: ENTRA_COMPLIANCE,
+    // The tutorial's user example carries "manager": "123456".
+    reference: ENTRA_TUTORIAL,
     summary:
       'The enterprise "manager" given as a bare id means {"value": id}; replacing it with an empty value removes it.',
   },
   removeMembersByValue: {
     name: 'remove-members-by-value',
-    providers: ['entra', 'okta'],
-    reference: ENTRA_COMPLIANCE,
+    providers: ['entra'],
+    // The tutorial's "Update Group [Remove Members]" request.
+    reference: ENTRA_TUTORIAL,
     summary: '"remove" of "members" with a "value" list and no filter removes the listed members only.',
   },
   createFilteredElement: {
     name: 'create-filtered-element',
-    providers: ['entra', 'okta'],
-    reference: OKTA_SCIM,
+    providers: ['entra'],
+    // Entra ID sends {"op": "Add", "path": "emails[type eq \"work\"].value", "value": …} whether
+    // or not the user has a work email (a capture of its requests on Microsoft Q&A).
+    reference:
+      'https://learn.microsoft.com/en-us/answers/questions/708183/scim-patch-of-complex-multi-valued-attribute-inclu',
     summary:
       '"add"/"replace" on emails[type eq "work"].value when no work email exists creates it, instead of noTarget.',
   },
   pathlessOwnId: {
     name: 'pathless-own-id',
-    providers: ['okta', 'jumpcloud'],
+    providers: ['okta'],
     // Okta's guide renames a group with {"op": "replace", "value": {"id": …, "displayName": …}}.
     reference: OKTA_SCIM,
     summary: 'A pathless PATCH value carrying the resource\'s own "id" beside the changes: the id changes nothing.',
@@ -67,6 +75,25 @@ export const RULES = {
     providers: ['entra'],
     reference: ENTRA_COMPLIANCE,
     summary: 'The filter emails[type eq "work"].value eq "x" means emails[type eq "work" and value eq "x"].',
+  },
+  legacySchemaUrns: {
+    name: 'legacy-schema-urns',
+    providers: ['google', 'onelogin'],
+    // OneLogin's SCIM templates name the SCIM 1.1 schemas (and connectors built on them send
+    // "urn:scim:schemas:core:2.0"); Google Workspace sends "urn:scim:schemas:core:1.0" beside
+    // the RFC one (its body is quoted in github.com/grokability/snipe-it/issues/12642).
+    reference: ONELOGIN_USER_SCHEMA,
+    summary:
+      'The pre-RFC schema URNs "urn:scim:schemas:core:1.0|2.0" and "urn:scim:schemas:extension:enterprise:1.0|2.0", in "schemas", as attribute keys and in PATCH paths, mean the RFC 7643 ones.',
+  },
+  unknownSchemaWithoutAttributes: {
+    name: 'unknown-schema-without-attributes',
+    providers: ['entra'],
+    // The tutorial's "Create Group" request lists
+    // "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group" in "schemas".
+    reference: ENTRA_TUTORIAL,
+    summary:
+      'A "schemas" entry this resource type does not have, under which the body sends no attribute, is left out (nothing it would hold is lost).',
   },
 } as const satisfies Record<string, CompatRule>;
 
