@@ -18,10 +18,10 @@ export function acceptScimJson(app: FastifyInstance): void {
  * application/scim+json without parameters, so responses carry the bare media type.
  */
 export function sendBareScimMediaType(app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith(`${SCIM_MEDIA_TYPE};`))
       void reply.header('content-type', SCIM_MEDIA_TYPE);
-    return payload;
+    done(null, payload);
   });
 }

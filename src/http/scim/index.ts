@@ -55,11 +55,11 @@ export function scimRoutes(deps: Deps) {
     // A write that succeeded has committed its events: a dispatcher in this process sends them
     // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).
     // The response body, for the tenant's request log.
-    app.addHook('onSend', async (request, _reply, payload) => {
+    app.addHook('onSend', (request, _reply, payload, done) => {
       if (request.scimTenantId !== '' && typeof payload === 'string') request.scimResponseBody = payload;
-      return payload;
+      done(null, payload);
     });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) deps.dispatcher.wake();
       // Only a request that proved it belongs to the tenant goes into the tenant's log.
       if (request.scimTenantId !== '') {
@@ -83,6 +83,7 @@ export function scimRoutes(deps: Deps) {
         for (const rule of request.compatRules) deps.metrics.compatRule(rule, request.scimProvider);
         request.log.info({ compatRules: [...request.compatRules].sort() }, 'provider rules applied');
       }
+      done();
     });
     await app.register(discoveryRoutes(deps), { prefix: '/:tenantId' });
     await app.register(bulkRoutes(deps), { prefix: '/:tenantId' });
