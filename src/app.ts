@@ -10,6 +10,7 @@ import { registerJwt } from './http/plugins/jwt.js';
 import { sendBareScimMediaType } from './http/plugins/scim-media-type.js';
 import { scimRoutes } from './http/scim/index.js';
 import { providerFromHeaders } from './scim/compat/providers.js';
+import { RequestLogger } from './observability/request-logger.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const SCIM_TENANT_URL = /^\/scim\/v2\/[^/?#]+/;
@@ -31,15 +32,18 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // A tenant's SCIM requests also name their identity provider, as their headers tell it;
     // http/scim/index.ts corrects it once the tenant's declared provider is known.
     childLoggerFactory: (logger, bindings, options, rawRequest) => {
-      // Fastify passes {} when a route sets no log options; pino makes a child far faster
-      // (no formatters rebuilt, no redaction set up again) when it gets none at all.
-      const own = Object.keys(options).length === 0 ? undefined : options;
       const url = rawRequest.url ?? '';
       const tenant = TENANT_IN_URL.exec(url)?.[1];
-      if (tenant === undefined) return logger.child(bindings, own);
-      if (!SCIM_TENANT_URL.test(url)) return logger.child({ ...bindings, tenant }, own);
-      const provider = providerFromHeaders(rawRequest.headers) ?? 'generic';
-      return logger.child({ ...bindings, tenant, provider }, own);
+      const scim = tenant !== undefined && SCIM_TENANT_URL.test(url);
+      const all = {
+        ...bindings,
+        ...(tenant === undefined ? {} : { tenant }),
+        ...(scim ? { provider: providerFromHeaders(rawRequest.headers) ?? 'generic' } : {}),
+      };
+      // A route's own log options (none here so far) need a real child; otherwise the child is
+      // made only if the request writes a line (observability/request-logger.ts).
+      if (Object.keys(options).length > 0) return logger.child(all, options);
+      return new RequestLogger(logger, all);
     },
     // No type coercion: {"id": 123} is a client error, not tenant "123".
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } },
