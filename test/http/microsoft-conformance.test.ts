@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { run, type NewmanSummary } from 'newman';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KNOWN_DIVERGENCES } from '../../scripts/conformance-microsoft-divergences.js';
+import { KNOWN_DIVERGENCES, RUN_FOLDERS } from '../../scripts/conformance-microsoft-divergences.js';
 import { adminClient } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
@@ -18,15 +18,6 @@ const COLLECTION = join(
   'microsoft',
   'AzureAD-SCIMReferenceCode.PostmanCollection.json',
 );
-const FOLDERS = [
-  'Endpoint tests',
-  'User tests',
-  'Group tests',
-  'ComplexAttribute tests',
-  'User tests with garbage',
-  'Group tests with garbage',
-  'Teardown garbage',
-];
 
 let t: TestApp;
 let summary: NewmanSummary;
@@ -45,7 +36,7 @@ beforeAll(async () => {
     run(
       {
         collection: COLLECTION,
-        folder: FOLDERS,
+        folder: RUN_FOLDERS,
         envVar: [
           { key: 'Protocol', value: 'http' },
           { key: 'Server', value: '127.0.0.1' },
