@@ -3,6 +3,7 @@ import type { TokenRecord, TokenStore } from '../storage/token-store.js';
 import type { TenantStore } from '../storage/tenant-store.js';
 import { TenantNotFoundError } from './errors.js';
 import { isUuid } from '../scim/resource/ids.js';
+import { ExpiringCache } from './expiring-cache.js';
 
 export const SCOPES = ['scim:read', 'scim:write'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -46,7 +47,7 @@ export interface ScimTokensOptions {
 const MAX_CACHED = 10_000;
 
 export class ScimTokens {
-  private readonly cache = new Map<string, { active: boolean; until: number }>();
+  private readonly cache: ExpiringCache<string, boolean>;
   private readonly now: () => number;
 
   constructor(
@@ -55,6 +56,7 @@ export class ScimTokens {
     private readonly options: ScimTokensOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.cache = new ExpiringCache(MAX_CACHED, this.now);
   }
 
   async issue(tenantId: string, input: IssueTokenInput, sign: SignClaims): Promise<IssuedToken> {
@@ -95,15 +97,14 @@ export class ScimTokens {
    */
   async isActive(tenantId: string, tokenId: string): Promise<boolean> {
     if (!isUuid(tokenId)) return false;
-    const now = this.now();
     const k = key(tenantId, tokenId);
     const cached = this.cache.get(k);
-    if (cached !== undefined && cached.until > now) return cached.active;
+    if (cached !== undefined) return cached;
+    const now = this.now();
     const record = await this.tokens.find(tenantId, tokenId);
     const active =
       record !== null && record.revokedAt === null && (record.expiresAt === null || record.expiresAt.getTime() > now);
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(k, { active, until: now + this.options.cacheTtlMs });
+    this.cache.set(k, active, now + this.options.cacheTtlMs);
     return active;
   }
 }

@@ -1,6 +1,7 @@
 import { UniqueViolation } from '../storage/errors.js';
 import type { TenantRecord, TenantStore } from '../storage/tenant-store.js';
 import { TenantExistsError, TenantNotFoundError } from './errors.js';
+import { ExpiringCache } from './expiring-cache.js';
 
 /** 1–63 lowercase letters, digits and hyphens: safe in a URL path segment without encoding. */
 export const TENANT_ID_PATTERN = '^[a-z0-9-]{1,63}$';
@@ -11,6 +12,7 @@ export interface Tenant extends TenantRecord {
 
 // Every SCIM request asks for its tenant's profile: remembered this long per replica.
 const PROFILE_CACHE_MS = 2_000;
+const MAX_PROFILES = 10_000;
 
 export type DeletePolicy = 'delete' | 'deactivate';
 export const DELETE_POLICIES: readonly DeletePolicy[] = ['delete', 'deactivate'];
@@ -23,7 +25,7 @@ export interface TenantProfile {
 }
 
 export class Tenants {
-  private readonly profiles = new Map<string, { profile: TenantProfile; until: number }>();
+  private readonly profiles = new ExpiringCache<string, TenantProfile>(MAX_PROFILES);
 
   constructor(
     private readonly store: TenantStore,
@@ -33,14 +35,13 @@ export class Tenants {
   /** The tenant's provider and delete policy; a change shows within 2 s on every replica. */
   async profile(id: string): Promise<TenantProfile> {
     const cached = this.profiles.get(id);
-    if (cached !== undefined && cached.until > Date.now()) return cached.profile;
+    if (cached !== undefined) return cached;
     const record = await this.store.find(id);
     const profile: TenantProfile = {
       provider: record?.provider ?? null,
       deletePolicy: record?.deletePolicy === 'deactivate' ? 'deactivate' : 'delete',
     };
-    if (this.profiles.size > 10_000) this.profiles.clear();
-    this.profiles.set(id, { profile, until: Date.now() + PROFILE_CACHE_MS });
+    this.profiles.set(id, profile, Date.now() + PROFILE_CACHE_MS);
     return profile;
   }
 

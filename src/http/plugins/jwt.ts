@@ -1,6 +1,7 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance } from 'fastify';
 import type { ScimTokenClaims, SignClaims } from '../../tenancy/scim-tokens.js';
+import { ExpiringCache } from '../../tenancy/expiring-cache.js';
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -34,16 +35,14 @@ export async function registerJwt(app: FastifyInstance, secret: string): Promise
     sign: { algorithm: 'HS256', iss: TOKEN_ISSUER },
     verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER },
   });
-  const verified = new Map<string, { payload: unknown; until: number }>();
+  const verified = new ExpiringCache<string, unknown>(VERIFIED_CACHE_SIZE);
   app.decorate('verifyScimToken', (token: string): unknown => {
-    const now = Date.now();
     const cached = verified.get(token);
-    if (cached !== undefined && cached.until > now) return cached.payload;
+    if (cached !== undefined) return cached;
     const payload: unknown = app.jwt.verify(token);
     const exp = (payload as { exp?: unknown }).exp;
-    const until = Math.min(now + VERIFIED_CACHE_TTL_MS, typeof exp === 'number' ? exp * 1000 : Infinity);
-    if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
-    verified.set(token, { payload, until });
+    const until = Math.min(Date.now() + VERIFIED_CACHE_TTL_MS, typeof exp === 'number' ? exp * 1000 : Infinity);
+    verified.set(token, payload, until);
     return payload;
   });
 }
