@@ -49,20 +49,23 @@ const toEntry = (r: Row): StoredRequestLogEntry => ({
   responseBody: r.response_body ?? undefined,
 });
 
-const copyRow = (e: RequestLogEntry): string =>
-  copyLine([
-    e.tenantId,
-    e.receivedAt.toISOString(),
-    e.method,
-    e.path,
-    e.status,
-    Math.round(e.durationMs),
-    e.provider,
-    `{${e.rules.join(',')}}`,
-    e.requestId,
-    e.requestBody ?? null,
-    e.responseBody ?? null,
-  ]);
+// The columns a batch writes, and an entry's values for them, as text both COPY and the VALUES
+// casts read (rule names are plain words, so the array literal needs no quoting).
+const COLUMNS =
+  'tenant_id, received_at, method, path, status, duration_ms, provider, rules, request_id, request_body, response_body';
+const valuesOf = (e: RequestLogEntry): (string | number | null)[] => [
+  e.tenantId,
+  e.receivedAt.toISOString(),
+  e.method,
+  e.path,
+  e.status,
+  Math.round(e.durationMs),
+  e.provider,
+  `{${e.rules.join(',')}}`,
+  e.requestId,
+  e.requestBody ?? null,
+  e.responseBody ?? null,
+];
 
 function ofLiveTenants(entries: readonly RequestLogEntry[], live: readonly { id: string }[]): RequestLogEntry[] {
   const kept = new Set(live.map((t) => t.id));
@@ -81,50 +84,30 @@ export class RequestLogStore {
   async insert(db: Database, entries: readonly RequestLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     if (!canCopy(db)) return this.insertValues(sqlOf(db), entries);
-    await copyInto(
-      db,
-      `COPY scim_request_log (tenant_id, received_at, method, path, status, duration_ms, provider, rules,
-                              request_id, request_body, response_body) FROM STDIN`,
-      async (q) => {
-        const tenantIds = [...new Set(entries.map((e) => e.tenantId))];
-        const live = await q.rows<{ id: string }[]>(
-          'SELECT id FROM tenants WHERE id = ANY($1::text[]) FOR KEY SHARE',
-          tenantIds,
-        );
-        const kept = live.length === tenantIds.length ? entries : ofLiveTenants(entries, live);
-        return kept.map(copyRow).join('');
-      },
-    );
+    await copyInto(db, `COPY scim_request_log (${COLUMNS}) FROM STDIN`, async (q) => {
+      const tenantIds = [...new Set(entries.map((e) => e.tenantId))];
+      const live = await q.rows<{ id: string }[]>(
+        'SELECT id FROM tenants WHERE id = ANY($1::text[]) FOR KEY SHARE',
+        tenantIds,
+      );
+      const kept = live.length === tenantIds.length ? entries : ofLiveTenants(entries, live);
+      return kept.map((e) => copyLine(valuesOf(e))).join('');
+    });
   }
 
   /** The embedded server's way: one VALUES row per entry, each value its own parameter. */
   private async insertValues(q: Sql, entries: readonly RequestLogEntry[]): Promise<void> {
     const params: unknown[] = [];
     const rows = entries.map((e, index) => {
-      params.push(
-        e.tenantId,
-        e.receivedAt,
-        e.method,
-        e.path,
-        e.status,
-        Math.round(e.durationMs),
-        e.provider,
-        e.rules,
-        e.requestId,
-        e.requestBody ?? null,
-        e.responseBody ?? null,
-      );
+      params.push(...valuesOf(e));
       const n = params.length - 11;
       const p = (i: number) => `$${n + i}`;
       return `(${index}, ${p(1)}, ${p(2)}::timestamptz, ${p(3)}, ${p(4)}, ${p(5)}::integer, ${p(6)}::integer, ${p(7)}, ${p(8)}::text[], ${p(9)}, ${p(10)}, ${p(11)})`;
     });
     await q.execute(
-      `INSERT INTO scim_request_log (tenant_id, received_at, method, path, status, duration_ms, provider, rules,
-                                     request_id, request_body, response_body)
-       SELECT v.tenant_id, v.received_at, v.method, v.path, v.status, v.duration_ms, v.provider, v.rules,
-              v.request_id, v.request_body, v.response_body
-         FROM (VALUES ${rows.join(', ')}) AS v(ord, tenant_id, received_at, method, path, status, duration_ms,
-                                                 provider, rules, request_id, request_body, response_body)
+      `INSERT INTO scim_request_log (${COLUMNS})
+       SELECT ${COLUMNS}
+         FROM (VALUES ${rows.join(', ')}) AS v(ord, ${COLUMNS})
         WHERE EXISTS (SELECT 1 FROM tenants t WHERE t.id = v.tenant_id)
         -- Ids follow the order requests were recorded in, which the log is read by.
         ORDER BY v.ord`,
