@@ -8,12 +8,11 @@ import { registerOpenApi } from './http/openapi.js';
 import { registerErrorHandling, SCIM_PREFIX } from './http/plugins/errors.js';
 import { registerJwt } from './http/plugins/jwt.js';
 import { sendBareScimMediaType } from './http/plugins/scim-media-type.js';
-import { scimRoutes } from './http/scim/index.js';
+import { scimRoutes, TENANT_SEGMENT } from './http/scim/index.js';
 import { providerFromHeaders } from './scim/compat/providers.js';
 import { RequestLogger } from './observability/request-logger.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-const SCIM_TENANT_URL = /^\/scim\/v2\/[^/?#]+/;
 const TENANT_IN_URL = /^\/(?:scim\/v2|admin\/v1\/tenants)\/([a-z0-9-]{1,63})(?:[/?#]|$)/;
 
 /** Builds the application without listening: main.ts listens, tests call inject() or listen. */
@@ -34,7 +33,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     childLoggerFactory: (logger, bindings, options, rawRequest) => {
       const url = rawRequest.url ?? '';
       const tenant = TENANT_IN_URL.exec(url)?.[1];
-      const scim = tenant !== undefined && SCIM_TENANT_URL.test(url);
+      const scim = tenant !== undefined && TENANT_SEGMENT.test(url);
       const all = {
         ...bindings,
         ...(tenant === undefined ? {} : { tenant }),
@@ -56,7 +55,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
     // A tenant's SCIM requests log this line once their provider is known (http/scim/index.ts).
-    if (!SCIM_TENANT_URL.test(request.url)) request.log.info({ req: request }, 'incoming request');
+    if (!TENANT_SEGMENT.test(request.url)) request.log.info({ req: request }, 'incoming request');
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {

@@ -13,7 +13,8 @@ import { rootSearchRoutes } from './search.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
 
-const TENANT_SEGMENT = /^\/scim\/v2\/([^/?#]+)/;
+/** A URL under a tenant's SCIM base; its first group is the tenant segment (app.ts reads it too). */
+export const TENANT_SEGMENT = /^\/scim\/v2\/([^/?#]+)/;
 
 /**
  * Everything under /scim/v2/{tenantId}. Authentication runs before routing decisions are shown
@@ -52,15 +53,16 @@ export function scimRoutes(deps: Deps) {
       request.scimDeletePolicy = profile.deletePolicy;
       bind(profile.provider ?? named);
     });
-    // A write that succeeded has committed its events: a dispatcher in this process sends them
-    // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).
     // The response body, for the tenant's request log.
     app.addHook('onSend', (request, _reply, payload, done) => {
       if (request.scimTenantId !== '' && typeof payload === 'string') request.scimResponseBody = payload;
       done(null, payload);
     });
     app.addHook('onResponse', (request, reply, done) => {
+      // A write that succeeded has committed its events: a dispatcher in this process sends them
+      // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).
       if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) deps.dispatcher.wake();
+      const rules = request.compatRules === null ? [] : [...request.compatRules].sort();
       // Only a request that proved it belongs to the tenant goes into the tenant's log.
       if (request.scimTenantId !== '') {
         deps.requestLog.record({
@@ -71,7 +73,7 @@ export function scimRoutes(deps: Deps) {
           status: reply.statusCode,
           durationMs: reply.elapsedTime,
           provider: request.scimProvider,
-          rules: request.compatRules === null || request.compatRules.size === 0 ? [] : [...request.compatRules].sort(),
+          rules,
           requestId: request.id,
           requestBody: redactedBody(request.body as JsonValue | undefined),
           responseBody: cut(request.scimResponseBody),
@@ -79,9 +81,9 @@ export function scimRoutes(deps: Deps) {
       }
       // Which provider rules (scim/compat) this request needed: the first thing to read when a
       // provider's request behaves unexpectedly.
-      if (request.compatRules !== null && request.compatRules.size > 0) {
-        for (const rule of request.compatRules) deps.metrics.compatRule(rule, request.scimProvider);
-        request.log.info({ compatRules: [...request.compatRules].sort() }, 'provider rules applied');
+      if (rules.length > 0) {
+        for (const rule of rules) deps.metrics.compatRule(rule, request.scimProvider);
+        request.log.info({ compatRules: rules }, 'provider rules applied');
       }
       done();
     });
