@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests need nothing but Node; integration tests get a migrated template
-// database from the global setup and clone it once per file (test/helpers/database.ts).
+// Three projects: unit tests need nothing but Node; integration tests get a migrated template
+// database from the global setup and clone it once per file (test/helpers/database.ts); the
+// black-box suite starts the built service as a process and speaks to it over TCP only.
 export default defineConfig({
   test: {
     projects: [
@@ -18,6 +19,16 @@ export default defineConfig({
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // The built service as a process, over TCP, in both database modes (test/blackbox/harness.ts).
+        test: {
+          name: 'blackbox',
+          include: ['test/blackbox/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -8,12 +8,11 @@ import { registerOpenApi } from './http/openapi.js';
 import { registerErrorHandling, SCIM_PREFIX } from './http/plugins/errors.js';
 import { registerJwt } from './http/plugins/jwt.js';
 import { sendBareScimMediaType } from './http/plugins/scim-media-type.js';
-import { scimRoutes, TENANT_SEGMENT } from './http/scim/index.js';
-import { providerFromHeaders } from './scim/compat/providers.js';
+import { scimRoutes } from './http/scim/index.js';
+import { isScimRoute, routedTenant } from './http/routed-tenant.js';
 import { RequestLogger } from './observability/request-logger.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-const TENANT_IN_URL = /^\/(?:scim\/v2|admin\/v1\/tenants)\/([a-z0-9-]{1,63})(?:[/?#]|$)/;
 
 /** Builds the application without listening: main.ts listens, tests call inject() or listen. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -27,23 +26,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    // Every line a request logs names its tenant, read from the URL before routing.
-    // A tenant's SCIM requests also name their identity provider, as their headers tell it;
-    // http/scim/index.ts corrects it once the tenant's declared provider is known.
-    childLoggerFactory: (logger, bindings, options, rawRequest) => {
-      const url = rawRequest.url ?? '';
-      const tenant = TENANT_IN_URL.exec(url)?.[1];
-      const scim = tenant !== undefined && TENANT_SEGMENT.test(url);
-      const all = {
-        ...bindings,
-        ...(tenant === undefined ? {} : { tenant }),
-        ...(scim ? { provider: providerFromHeaders(rawRequest.headers) ?? 'generic' } : {}),
-      };
-      // A route's own log options (none here so far) need a real child; otherwise the child is
-      // made only if the request writes a line (observability/request-logger.ts).
-      if (Object.keys(options).length > 0) return logger.child(all, options);
-      return new RequestLogger(logger, all);
-    },
+    // A route's own log options (none here so far) need a real child; otherwise the child is
+    // made only if the request writes a line (observability/request-logger.ts). A request's
+    // tenant joins the bindings once the router has named it (the onRequest hook below; a SCIM
+    // request's identity provider in http/scim/index.ts), never from a second reading of the URL.
+    childLoggerFactory: (logger, bindings, options) =>
+      Object.keys(options).length > 0 ? logger.child(bindings, options) : new RequestLogger(logger, bindings),
     // No type coercion: {"id": 123} is a client error, not tenant "123".
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } },
     return503OnClosing: true,
@@ -54,8 +42,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Hooks that never wait are written with done(): an async hook costs every request a promise.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
-    // A tenant's SCIM requests log this line once their provider is known (http/scim/index.ts).
-    if (!TENANT_SEGMENT.test(request.url)) request.log.info({ req: request }, 'incoming request');
+    const tenant = routedTenant(request);
+    if (tenant !== undefined) (request.log as unknown as { setBindings(b: object): void }).setBindings({ tenant });
+    // SCIM requests log this line once their tenant and provider are known (http/scim/index.ts).
+    if (!isScimRoute(request)) request.log.info({ req: request }, 'incoming request');
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {

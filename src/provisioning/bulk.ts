@@ -2,7 +2,7 @@ import { referencedBulkIds, resolveReferences } from '../scim/bulk/references.js
 import type { BulkEndpoint, BulkMethod, BulkOperation, BulkRequest } from '../scim/bulk/request.js';
 import { ScimError, type ScimErrorBody } from '../scim/errors.js';
 import { etagOf } from '../scim/resource/representation.js';
-import type { TenantContext } from './context.js';
+import { requireAuthenticated, type TenantContext } from './context.js';
 import type { ResourceService } from './resources.js';
 import { ID_ONLY } from '../scim/projection.js';
 import { isUuid } from '../scim/resource/ids.js';
@@ -46,6 +46,7 @@ export class Bulk {
   ) {}
 
   async run(ctx: TenantContext, request: BulkRequest): Promise<BulkResponse> {
+    requireAuthenticated(ctx);
     const schedule = new Schedule(request.operations);
     const results = new Map<number, BulkOperationResult>();
     const failOnErrors = request.failOnErrors ?? Number.POSITIVE_INFINITY;

@@ -1,6 +1,11 @@
+import { ScimError } from '../scim/errors.js';
+import { authenticatedFor, type Principal } from '../tenancy/principal.js';
+
 /** Who a use case acts for: the authenticated tenant, and where its resources live. */
 export interface TenantContext {
   readonly tenantId: string;
+  /** The credential the request proved, issued by tenancy/ for this same tenant. */
+  readonly principal: Principal;
   /** The tenant's SCIM base URL, for meta.location and $ref values. */
   readonly baseUrl: string;
   /** What DELETE /Users/{id} does for this tenant (default "delete"). */
@@ -11,4 +16,14 @@ export interface TenantContext {
 
 export function noteRules(ctx: TenantContext, rules: Iterable<string>): void {
   for (const rule of rules) ctx.rules?.add(rule);
+}
+
+/**
+ * The second guard behind authentication (issue 11): every use case starts here, and refuses to
+ * act for a tenant its context's principal was not issued for, however the context was built.
+ */
+export function requireAuthenticated(ctx: TenantContext): void {
+  if (!authenticatedFor(ctx.principal, ctx.tenantId)) {
+    throw new ScimError(401, undefined, 'The request is not authenticated for this tenant.');
+  }
 }

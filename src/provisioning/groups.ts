@@ -19,7 +19,7 @@ import type { EventToAppend, OutboxStore } from '../storage/outbox.js';
 import { created, deleted, membershipChanged, updated } from './events.js';
 import { MembershipDelta } from './membership-delta.js';
 import type { StoredResource } from '../storage/resource-rows.js';
-import { noteRules, type TenantContext } from './context.js';
+import { noteRules, type TenantContext, requireAuthenticated } from './context.js';
 import { normalizePatchBody, normalizeResourceBody } from '../scim/compat/normalize.js';
 import { planPage } from '../storage/page-plan.js';
 import { memberReferences, splitGroupPatch, type MemberChange, type MemberReference } from './member-changes.js';
@@ -44,6 +44,7 @@ export class Groups {
   }
 
   async create(ctx: TenantContext, body: unknown, projection: Projection = {}): Promise<ResourceResult> {
+    requireAuthenticated(ctx);
     const { write, members } = this.prepare(this.lenient(ctx, body), undefined);
     const id = randomUUID();
     const stored = await inTransaction(this.db, async (tx) => {
@@ -57,6 +58,7 @@ export class Groups {
   }
 
   async get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult> {
+    requireAuthenticated(ctx);
     const stored = await this.groups.find(this.sql, ctx.tenantId, id);
     if (stored === undefined) throw notFound(id);
     return this.result(ctx, stored, projection, this.sql);
@@ -70,6 +72,7 @@ export class Groups {
     ifMatch: string | undefined,
     projection: Projection = {},
   ): Promise<ResourceResult> {
+    requireAuthenticated(ctx);
     const stored = await inTransaction(this.db, async (tx) => {
       const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
       const { write, members } = this.prepare(this.lenient(ctx, body), current.document);
@@ -92,6 +95,7 @@ export class Groups {
     ifMatch: string | undefined,
     projection: Projection = {},
   ): Promise<ResourceResult> {
+    requireAuthenticated(ctx);
     const normalized = normalizePatchBody(GROUP, body, id);
     noteRules(ctx, normalized.fired);
     const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(normalized.value));
@@ -124,6 +128,7 @@ export class Groups {
   }
 
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
+    requireAuthenticated(ctx);
     await inTransaction(this.db, async (tx) => {
       const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
       await this.groups.delete(tx, ctx.tenantId, id);
@@ -139,6 +144,7 @@ export class Groups {
 
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
+    requireAuthenticated(ctx);
     const plan = planPage(GROUP, query, { ...options, tenantId: ctx.tenantId, baseUrl: ctx.baseUrl });
     const page = await this.groups.page(this.sql, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);

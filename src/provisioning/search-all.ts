@@ -7,7 +7,8 @@ import type { JsonObject } from '../scim/resource/json.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { resolvePath } from '../scim/schema/resolve.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
-import type { TenantContext } from './context.js';
+import { noteRules, requireAuthenticated, type TenantContext } from './context.js';
+import { RULES } from '../scim/compat/rules.js';
 import type { ListResult } from './resources.js';
 
 export interface SearchSource {
@@ -105,6 +106,7 @@ export async function searchAll(
   body: Record<string, unknown>,
   limits: ListLimits,
 ): Promise<RootSearchResult> {
+  requireAuthenticated(ctx);
   const types = sources.map((s) => s.type);
   if (body['cursor'] !== undefined)
     invalid('Cursor paging is offered per resource type (/Users, /Groups), not at the root.');
@@ -112,7 +114,15 @@ export async function searchAll(
     invalid('sortBy is offered per resource type (/Users, /Groups); root searches come in creation order.');
   const filterText = body['filter'];
   if (filterText !== undefined && typeof filterText !== 'string') invalid('filter must be a string.');
-  const filter = typeof filterText === 'string' && filterText.trim() !== '' ? parseFilter(filterText) : undefined;
+  // Filters as providers write them, as on /Users and /Groups (scim/compat rule
+  // filter-value-path-sub-attribute: Entra ID's emails[type eq "work"].value).
+  const lenient = {
+    onValuePathSubAttribute: () => {
+      noteRules(ctx, [RULES.filterValuePathSubAttribute.name]);
+    },
+  };
+  const filter =
+    typeof filterText === 'string' && filterText.trim() !== '' ? parseFilter(filterText, lenient) : undefined;
   if (filter !== undefined) checkFilterPaths(types, filter);
   const number = (name: string, fallback: number) => {
     const value = body[name];

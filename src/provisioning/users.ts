@@ -17,7 +17,7 @@ import type { OutboxStore } from '../storage/outbox.js';
 import { created, deactivatedByDelete, deleted, membershipChanged, updated } from './events.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { UserStore, UserWrite } from '../storage/user-store.js';
-import { noteRules, type TenantContext } from './context.js';
+import { noteRules, type TenantContext, requireAuthenticated } from './context.js';
 import { normalizePatchBody, normalizeResourceBody } from '../scim/compat/normalize.js';
 import { planPage } from '../storage/page-plan.js';
 import { hashPassword } from './password.js';
@@ -42,6 +42,7 @@ export class Users {
 
   /** A new user belongs to no group yet, so the projection has nothing to spare it. */
   async create(ctx: TenantContext, body: unknown, _projection: Projection = {}): Promise<ResourceResult> {
+    requireAuthenticated(ctx);
     const write = await this.prepare(this.lenient(ctx, body), undefined);
     const id = randomUUID();
     // One statement inserts the user and appends user.created, and commits on its own: no
@@ -53,6 +54,7 @@ export class Users {
   }
 
   async get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult> {
+    requireAuthenticated(ctx);
     const stored = await this.users.find(this.sql, ctx.tenantId, id);
     if (stored === undefined) throw notFound(id);
     return this.result(ctx, stored, await this.groupsOf(ctx, [stored], projection, this.sql));
@@ -66,6 +68,7 @@ export class Users {
     ifMatch: string | undefined,
     projection: Projection = {},
   ): Promise<ResourceResult> {
+    requireAuthenticated(ctx);
     const lenient = this.lenient(ctx, body);
     return this.modify(ctx, id, ifMatch, projection, async (stored) => this.prepare(lenient, stored.document));
   }
@@ -78,6 +81,7 @@ export class Users {
     ifMatch: string | undefined,
     projection: Projection = {},
   ): Promise<ResourceResult> {
+    requireAuthenticated(ctx);
     const normalized = normalizePatchBody(USER, body, id);
     noteRules(ctx, normalized.fired);
     const operations = parsePatchRequest(normalized.value);
@@ -91,6 +95,7 @@ export class Users {
   }
 
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
+    requireAuthenticated(ctx);
     await inTransaction(this.db, async (tx) => {
       const stored = await this.users.find(tx, ctx.tenantId, id, true);
       if (stored === undefined) throw notFound(id);
@@ -117,6 +122,7 @@ export class Users {
    * under the "deactivate" policy) too, with `deletedAt`.
    */
   async forApp(ctx: TenantContext, id: string): Promise<{ resource: JsonObject; deletedAt: Date | undefined }> {
+    requireAuthenticated(ctx);
     const stored = await this.users.findForApp(this.sql, ctx.tenantId, id);
     if (stored === undefined) throw notFound(id);
     return { resource: this.representation(ctx, stored, new Map()), deletedAt: stored.deletedAt };
@@ -124,6 +130,7 @@ export class Users {
 
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
+    requireAuthenticated(ctx);
     const plan = planPage(USER, query, { ...options, tenantId: ctx.tenantId, baseUrl: ctx.baseUrl });
     const page = await this.users.page(this.sql, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);

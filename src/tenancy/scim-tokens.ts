@@ -4,6 +4,7 @@ import type { TenantStore } from '../storage/tenant-store.js';
 import { TenantNotFoundError } from './errors.js';
 import { isUuid } from '../scim/resource/ids.js';
 import { ExpiringCache } from './expiring-cache.js';
+import { scimTokenPrincipal, type Principal } from './principal.js';
 
 export const SCOPES = ['scim:read', 'scim:write'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -88,6 +89,15 @@ export class ScimTokens {
     const found = await this.tokens.revoke(tenantId, tokenId);
     this.cache.delete(key(tenantId, tokenId));
     return found;
+  }
+
+  /**
+   * The principal a token whose signature already verified proves, for the tenant the request
+   * is routed to; undefined when the token is for another tenant or no longer active.
+   */
+  async authenticate(tenantId: string, claims: ScimTokenClaims): Promise<Principal | undefined> {
+    if (claims.tid !== tenantId || !(await this.isActive(tenantId, claims.jti))) return undefined;
+    return scimTokenPrincipal(tenantId, claims.scope.split(' '));
   }
 
   /**

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { expectScimError, GROUP_SCHEMA, scimTenant, USER_SCHEMA, type ScimClient } from '../helpers/scim.js';
+import { adminClient } from '../helpers/admin.js';
+import {
+  expectScimError,
+  GROUP_SCHEMA,
+  PATCH_SCHEMA,
+  scimClient,
+  scimTenant,
+  USER_SCHEMA,
+  type ScimClient,
+} from '../helpers/scim.js';
 
 let t: TestApp;
 let scim: ScimClient;
@@ -56,5 +65,53 @@ describe('POST /.search at the tenant root (RFC 7644 §3.4.3)', () => {
     expectScimError(await scim.call('POST', '/.search', { filter: 'userName pr' }), 400, 'invalidSyntax');
     expectScimError(await search({ cursor: '' }), 400, 'invalidValue');
     expectScimError(await search({ sortBy: 'meta.created' }), 400, 'invalidValue');
+  });
+});
+
+describe('the tenant context is the same on every SCIM route (issue 11, point 9)', () => {
+  it("reads Entra ID's value-path sub-attribute filter at the root as on /Users", async () => {
+    await scim.createUser({ userName: 'cyd@example.com', emails: [{ type: 'work', value: 'cyd@work.example' }] });
+    const filter = 'emails[type eq "work"].value eq "cyd@work.example"';
+    const onUsers = await scim.call('GET', `/Users?filter=${encodeURIComponent(filter)}`);
+    expect(onUsers.statusCode, onUsers.body).toBe(200);
+    const atRoot = await search({ filter });
+    expect(atRoot.statusCode, atRoot.body).toBe(200);
+    expect(atRoot.json<Page>().Resources.map((r) => r.userName)).toEqual(['cyd@example.com']);
+  });
+
+  it('lets a read-only token search at the root and per type: a search is a query (RFC 7644 §3.4.3)', async () => {
+    const { token } = await adminClient(t.app, t.adminToken).issueToken(scim.tenantId, {
+      description: 'read only',
+      scopes: ['scim:read'],
+    });
+    const reader = scimClient(t.app, scim.tenantId, token, scim.base);
+    const body = { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'id pr' };
+    for (const path of ['/.search', '/Users/.search', '/Groups/.search']) {
+      expect((await reader.call('POST', path, body)).statusCode, path).toBe(200);
+    }
+    expectScimError(await reader.call('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'no@example.com' }), 403);
+  });
+
+  it('notes the provider rules Bulk operations needed in the request log', async () => {
+    const user = await scim.createUser({ userName: 'dee@example.com' });
+    const bulk = await scim.call('POST', '/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [
+        {
+          method: 'PATCH',
+          path: `/Users/${user.id}`,
+          data: { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'displayName', value: 'Dee' }] },
+        },
+      ],
+    });
+    expect(bulk.statusCode, bulk.body).toBe(200);
+    await t.deps.requestLog.flush();
+    const logged = await adminClient(t.app, t.adminToken).call(
+      'GET',
+      `/admin/v1/tenants/${scim.tenantId}/requests?limit=1`,
+    );
+    const [entry] = logged.json<{ requests: { path: string; rules: string[] }[] }>().requests;
+    expect(entry?.path).toBe(`/scim/v2/${scim.tenantId}/Bulk`);
+    expect(entry?.rules).toEqual(['patch-op-case']);
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { errorResponses, tenantIdParams } from './schemas.js';
+import { adminPrincipal } from '../../tenancy/principal.js';
 
 /**
  * GET /admin/v1/tenants/{id}/users/{userId}: a user as the app may read it, including one the
@@ -40,7 +41,7 @@ export function userRoutes(deps: Deps) {
         const { id, userId } = request.params;
         await deps.tenants.get(id);
         const { resource, deletedAt } = await deps.users.forApp(
-          { tenantId: id, baseUrl: deps.tenants.scimBaseUrl(id) },
+          { tenantId: id, principal: adminPrincipal(id), baseUrl: deps.tenants.scimBaseUrl(id) },
           userId.toLowerCase(),
         );
         return { user: resource, deletedAt: deletedAt?.toISOString() ?? null };

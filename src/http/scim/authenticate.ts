@@ -1,21 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScimTokenClaims, ScimTokens } from '../../tenancy/scim-tokens.js';
+import type { Principal } from '../../tenancy/principal.js';
+import type { TenantContext } from '../../provisioning/context.js';
 import { TOKEN_ISSUER } from '../plugins/jwt.js';
 import { ScimError } from '../../scim/errors.js';
 import { bearerToken } from '../plugins/bearer.js';
 
+export type ScimScope = 'scim:read' | 'scim:write';
+
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set once the bearer token is verified for the tenant named in the URL ('' before). */
-    scimTenantId: string;
-    /** Provider rules (scim/compat) applied to this request, collected by the use cases. */
-    compatRules: Set<string> | null;
+    /**
+     * Who the request acts for, built once the bearer token is verified for the tenant the router
+     * took from the path (null before, and for every request that failed authentication).
+     */
+    tenantContext: TenantContext | null;
     /** The identity provider the request comes from (declared for the tenant, or recognised). */
     scimProvider: string;
-    /** The tenant's delete policy, read with its profile. */
-    scimDeletePolicy: 'delete' | 'deactivate';
     /** The response body as sent, for the request log ('' when none). */
     scimResponseBody: string;
+  }
+  interface FastifyContextConfig {
+    /** The scope a SCIM route needs, when its method does not say it (POST …/.search reads). */
+    scimScope?: ScimScope;
   }
 }
 
@@ -40,13 +47,26 @@ function asClaims(value: unknown): ScimTokenClaims | undefined {
   return { tid, jti, scope };
 }
 
-/** Authenticates a request under /scim/v2/{tenantId}: signature, tenant, revocation, scope. */
+/**
+ * The scope a request needs: the route's own when it declares one (RFC 7644 §3.4.3: a POST to
+ * .search is a query), else scim:read for GET and HEAD and scim:write for everything else.
+ */
+export function neededScope(request: FastifyRequest): ScimScope {
+  const declared = request.routeOptions.config.scimScope;
+  if (declared !== undefined) return declared;
+  return request.method === 'GET' || request.method === 'HEAD' ? 'scim:read' : 'scim:write';
+}
+
+/**
+ * Authenticates a request for `tenantId`, the tenant the router matched (the same value every
+ * handler acts for): signature, tenant, revocation, scope. Throws a 401 or 403 SCIM error.
+ */
 export async function authenticateScim(
   request: FastifyRequest,
   reply: FastifyReply,
   tenantId: string,
   scimTokens: ScimTokens,
-): Promise<void> {
+): Promise<Principal> {
   const token = bearerToken(request.headers.authorization);
   if (token === undefined) throw reject(reply, CHALLENGE, UNAUTHENTICATED);
   let verified: unknown;
@@ -57,14 +77,19 @@ export async function authenticateScim(
   }
   // A signature proves who issued the token, not that its claims have the shape we rely on.
   const claims = asClaims(verified);
-  if (claims === undefined || claims.tid !== tenantId || !(await scimTokens.isActive(tenantId, claims.jti))) {
-    throw reject(reply, INVALID, REJECTED);
-  }
+  const principal = claims === undefined ? undefined : await scimTokens.authenticate(tenantId, claims);
+  if (principal === undefined) throw reject(reply, INVALID, REJECTED);
   // RFC 6750 §3.1: a valid token without the needed scope is 403 insufficient_scope.
-  const needed = request.method === 'GET' || request.method === 'HEAD' ? 'scim:read' : 'scim:write';
-  if (!claims.scope.split(' ').includes(needed)) {
+  const needed = neededScope(request);
+  if (!principal.scopes.includes(needed)) {
     void reply.header('WWW-Authenticate', `${CHALLENGE}, error="insufficient_scope", scope="${needed}"`);
     throw new ScimError(403, undefined, `This token lacks the ${needed} scope.`);
   }
-  request.scimTenantId = tenantId;
+  return principal;
+}
+
+/** The request's tenant context; a handler reached without one refuses (fails closed). */
+export function tenantContextOf(request: FastifyRequest): TenantContext {
+  if (request.tenantContext === null) throw new ScimError(401, undefined, UNAUTHENTICATED);
+  return request.tenantContext;
 }

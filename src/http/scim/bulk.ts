@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.js';
 import { BULK_LIMITS, parseBulkRequest } from '../../scim/bulk/request.js';
 import { ScimError } from '../../scim/errors.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
+import { tenantContextOf } from './authenticate.js';
 
 /**
  * POST /Bulk (RFC 7644 §3.7). Fastify refuses a body over bodyLimit with 413 before it is parsed;
@@ -11,9 +12,9 @@ import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
  * error handler.
  */
 export function bulkRoutes(deps: Deps) {
-  const { bulk, tenants } = deps;
+  const { bulk } = deps;
   return async (app: FastifyInstance) => {
-    app.post<{ Params: { tenantId: string } }>(
+    app.post(
       '/Bulk',
       {
         bodyLimit: BULK_LIMITS.maxPayloadSize,
@@ -30,11 +31,7 @@ export function bulkRoutes(deps: Deps) {
       },
       async (request, reply) => {
         const bulkRequest = parseBulkRequest(request.body, BULK_LIMITS);
-        const { tenantId } = request.params;
-        const response = await bulk.run(
-          { tenantId, baseUrl: tenants.scimBaseUrl(tenantId), deletePolicy: request.scimDeletePolicy },
-          bulkRequest,
-        );
+        const response = await bulk.run(tenantContextOf(request), bulkRequest);
         // §3.7: 200 when the bulk job was processed, whatever its operations' own statuses.
         return reply.code(200).type(SCIM_MEDIA_TYPE).send(response);
       },

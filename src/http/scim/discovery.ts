@@ -5,10 +5,7 @@ import { serviceProviderConfig } from '../../scim/discovery/service-provider-con
 import { ScimError } from '../../scim/errors.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
 import type { Deps } from '../../deps.js';
-
-interface TenantParams {
-  tenantId: string;
-}
+import { tenantContextOf } from './authenticate.js';
 
 /**
  * RFC 7644 §4: filtering is not part of the discovery endpoints; the RFC has the provider
@@ -23,30 +20,30 @@ function refuseFilter(request: FastifyRequest): void {
 
 /** RFC 7644 §4 and RFC 7643 §5–7, per tenant. */
 export function discoveryRoutes(deps: Deps) {
-  const { registry, tenants, config } = deps;
+  const { registry, config } = deps;
   const documentationUri = `${config.publicUrl}/docs`;
   return async (app: FastifyInstance) => {
-    const base = (request: FastifyRequest<{ Params: TenantParams }>) => tenants.scimBaseUrl(request.params.tenantId);
+    const base = (request: FastifyRequest) => tenantContextOf(request).baseUrl;
 
-    app.get<{ Params: TenantParams }>('/ServiceProviderConfig', async (request, reply) => {
+    app.get('/ServiceProviderConfig', async (request, reply) => {
       refuseFilter(request);
       return reply.type(SCIM_MEDIA_TYPE).send(serviceProviderConfig({ baseUrl: base(request), documentationUri }));
     });
 
-    app.get<{ Params: TenantParams }>('/Schemas', async (request, reply) => {
+    app.get('/Schemas', async (request, reply) => {
       refuseFilter(request);
       const baseUrl = base(request);
       return reply.type(SCIM_MEDIA_TYPE).send(completeList(registry.schemas.map((s) => schemaResource(s, baseUrl))));
     });
 
-    app.get<{ Params: TenantParams & { schemaId: string } }>('/Schemas/:schemaId', async (request, reply) => {
+    app.get<{ Params: { schemaId: string } }>('/Schemas/:schemaId', async (request, reply) => {
       refuseFilter(request);
       const schema = registry.schema(request.params.schemaId);
       if (schema === undefined) throw new ScimError(404, undefined, `No schema with id "${request.params.schemaId}".`);
       return reply.type(SCIM_MEDIA_TYPE).send(schemaResource(schema, base(request)));
     });
 
-    app.get<{ Params: TenantParams }>('/ResourceTypes', async (request, reply) => {
+    app.get('/ResourceTypes', async (request, reply) => {
       refuseFilter(request);
       const baseUrl = base(request);
       return reply
@@ -54,7 +51,7 @@ export function discoveryRoutes(deps: Deps) {
         .send(completeList(registry.resourceTypes.map((t) => resourceTypeResource(t, baseUrl))));
     });
 
-    app.get<{ Params: TenantParams & { typeId: string } }>('/ResourceTypes/:typeId', async (request, reply) => {
+    app.get<{ Params: { typeId: string } }>('/ResourceTypes/:typeId', async (request, reply) => {
       refuseFilter(request);
       const type = registry.resourceType(request.params.typeId);
       if (type === undefined)

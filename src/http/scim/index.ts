@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { ScimError } from '../../scim/errors.js';
 import { acceptScimJson } from '../plugins/scim-media-type.js';
@@ -12,73 +12,96 @@ import { resourceRoutes } from './resources.js';
 import { rootSearchRoutes } from './search.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
-
-/** A URL under a tenant's SCIM base; its first group is the tenant segment (app.ts reads it too). */
-export const TENANT_SEGMENT = /^\/scim\/v2\/([^/?#]+)/;
+import { routedTenant } from '../routed-tenant.js';
 
 /**
  * Everything under /scim/v2/{tenantId}. Authentication runs before routing decisions are shown
  * to the caller, so an unknown path and an unknown tenant look alike to an unauthenticated one.
+ *
+ * The tenant is the router's `:tenantId`, never a second reading of the URL: the value that is
+ * authenticated is the value the handlers act for, whatever form the request-target took
+ * (absolute form, percent-encoding, dot segments). A request no route gives a tenant is refused.
  */
 export function scimRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {
     acceptScimJson(app);
-    app.decorateRequest('scimTenantId', '');
-    app.decorateRequest('compatRules', null);
+    app.decorateRequest('tenantContext', null);
     app.decorateRequest('scimProvider', 'generic');
-    app.decorateRequest('scimDeletePolicy', 'delete');
     app.decorateRequest('scimResponseBody', '');
     app.addHook('onRequest', async (request, reply) => {
-      request.compatRules = new Set();
-      const tenantId = TENANT_SEGMENT.exec(request.url)?.[1];
-      if (tenantId === undefined) return;
-      // Every line the request logs names the provider: the one the tenant declared, else the
-      // one its headers name (User-Agent, or Entra ID's ADSCIMVersion), else "generic". A request
-      // that fails authentication learns nothing about the tenant: its lines go by its headers.
+      const tenantId = routedTenant(request);
+      if (tenantId === undefined) {
+        throw new ScimError(404, undefined, 'No SCIM endpoint here: SCIM requests go to /scim/v2/{tenantId}/….');
+      }
+      // Every line the request logs names the tenant (app.ts) and the provider: the one the tenant
+      // declared, else the one its headers name (User-Agent, or Entra ID's ADSCIMVersion), else
+      // "generic". A request that fails authentication learns nothing about the tenant: its lines
+      // go by its headers.
       const named = providerFromHeaders(request.headers) ?? 'generic';
       const bind = (provider: string) => {
         request.scimProvider = provider;
-        // The request's logger (the reply's too) already names the headers' provider
-        // (app.ts); a declared one replaces it on the same logger, without a new child.
-        if (provider !== named) (request.log as unknown as { setBindings(b: object): void }).setBindings({ provider });
+        // The request's logger (the reply's too) is lazy (observability/request-logger.ts): the
+        // binding joins it without a new child.
+        (request.log as unknown as { setBindings(b: object): void }).setBindings({ provider });
         request.log.info({ req: request }, 'incoming request');
       };
+      let principal;
       try {
-        await authenticateScim(request, reply, tenantId, deps.scimTokens);
+        principal = await authenticateScim(request, reply, tenantId, deps.scimTokens);
       } catch (error) {
         bind(named);
         throw error;
       }
       const profile = await deps.tenants.profile(tenantId);
-      request.scimDeletePolicy = profile.deletePolicy;
+      // The request's one tenant context: every handler and use case takes it from here.
+      request.tenantContext = {
+        tenantId,
+        principal,
+        baseUrl: deps.tenants.scimBaseUrl(tenantId),
+        deletePolicy: profile.deletePolicy,
+        rules: new Set(),
+      };
       bind(profile.provider ?? named);
+    });
+    // A second check, after parsing: the route's tenant is the one the context was built for.
+    app.addHook('preHandler', (request, _reply, done) => {
+      const tenantId = routedTenant(request);
+      if (request.tenantContext === null || request.tenantContext.tenantId !== tenantId) {
+        request.log.error({ routed: tenantId }, 'SCIM handler reached without a context for its tenant; refused');
+        done(new ScimError(401, undefined, 'The request is not authenticated for this tenant.'));
+        return;
+      }
+      done();
     });
     // The response body, for the tenant's request log.
     app.addHook('onSend', (request, _reply, payload, done) => {
-      if (request.scimTenantId !== '' && typeof payload === 'string') request.scimResponseBody = payload;
+      if (request.tenantContext !== null && typeof payload === 'string') request.scimResponseBody = payload;
       done(null, payload);
     });
     app.addHook('onResponse', (request, reply, done) => {
       // A write that succeeded has committed its events: a dispatcher in this process sends them
       // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).
       if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) deps.dispatcher.wake();
-      const rules = request.compatRules === null ? [] : [...request.compatRules].sort();
+      const ctx = request.tenantContext;
       // Only a request that proved it belongs to the tenant goes into the tenant's log.
-      if (request.scimTenantId !== '') {
-        deps.requestLog.record({
-          tenantId: request.scimTenantId,
-          receivedAt: new Date(Date.now() - reply.elapsedTime),
-          method: request.method,
-          path: request.url,
-          status: reply.statusCode,
-          durationMs: reply.elapsedTime,
-          provider: request.scimProvider,
-          rules,
-          requestId: request.id,
-          requestBody: redactedBody(request.body as JsonValue | undefined),
-          responseBody: cut(request.scimResponseBody),
-        });
+      if (ctx === null) {
+        done();
+        return;
       }
+      const rules = ctx.rules === undefined ? [] : [...ctx.rules].sort();
+      deps.requestLog.record({
+        tenantId: ctx.tenantId,
+        receivedAt: new Date(Date.now() - reply.elapsedTime),
+        method: request.method,
+        path: request.url,
+        status: reply.statusCode,
+        durationMs: reply.elapsedTime,
+        provider: request.scimProvider,
+        rules,
+        requestId: request.id,
+        requestBody: redactedBody(request.body as JsonValue | undefined),
+        responseBody: cut(request.scimResponseBody),
+      });
       // Which provider rules (scim/compat) this request needed: the first thing to read when a
       // provider's request behaves unexpectedly.
       if (rules.length > 0) {
@@ -90,18 +113,26 @@ export function scimRoutes(deps: Deps) {
     await app.register(discoveryRoutes(deps), { prefix: '/:tenantId' });
     await app.register(bulkRoutes(deps), { prefix: '/:tenantId' });
     await app.register(rootSearchRoutes(deps), { prefix: '/:tenantId' });
-    await app.register(resourceRoutes(USER_RESOURCE_TYPE, deps.users, deps.tenants, LIST_LIMITS), {
+    await app.register(resourceRoutes(USER_RESOURCE_TYPE, deps.users, LIST_LIMITS), {
       prefix: '/:tenantId/Users',
     });
-    await app.register(
-      resourceRoutes(GROUP_RESOURCE_TYPE, deps.groups, deps.tenants, LIST_LIMITS, { patchWithoutContent: true }),
-      {
-        prefix: '/:tenantId/Groups',
-      },
-    );
-    // Fastify runs this context's onRequest hook before its not-found handler too.
-    app.setNotFoundHandler(async (request) => {
-      throw new ScimError(404, undefined, `No SCIM endpoint at ${request.method} ${request.url.split('?')[0] ?? ''}.`);
+    await app.register(resourceRoutes(GROUP_RESOURCE_TYPE, deps.groups, LIST_LIMITS, { patchWithoutContent: true }), {
+      prefix: '/:tenantId/Groups',
     });
+    // Every other path under a tenant is routed too, so that its tenant comes from the router
+    // and it is authenticated (any valid token of the tenant) before it learns it is unknown.
+    const unknown = async (request: FastifyRequest) => {
+      throw new ScimError(404, undefined, `No SCIM endpoint at ${request.method} ${request.url.split('?')[0] ?? ''}.`);
+    };
+    for (const path of ['/:tenantId', '/:tenantId/*']) {
+      app.route({
+        method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        url: path,
+        config: { scimScope: 'scim:read' },
+        handler: unknown,
+      });
+    }
+    // No route at all (/scim/v2, /scim/v2/): the onRequest hook above refuses it with a 404.
+    app.setNotFoundHandler(unknown);
   };
 }

@@ -7,13 +7,12 @@ import { ID_ONLY, project, type Projection } from '../../scim/projection.js';
 import type { JsonObject } from '../../scim/resource/json.js';
 import { etagOf } from '../../scim/resource/representation.js';
 import type { ResourceTypeDefinition } from '../../scim/schema/registry.js';
-import type { TenantContext } from '../../provisioning/context.js';
 import { matchesIfNoneMatch } from '../../provisioning/preconditions.js';
 import type { ListResult, ResourceResult, ResourceService } from '../../provisioning/resources.js';
-import type { Tenants } from '../../tenancy/tenants.js';
 import { isUuid } from '../../scim/resource/ids.js';
 import { searchRequestBody } from '../../scim/search-request.js';
 import { RULES } from '../../scim/compat/rules.js';
+import { tenantContextOf } from './authenticate.js';
 
 type Params = { tenantId: string; id: string };
 type Query = Record<string, string | undefined>;
@@ -39,20 +38,14 @@ export interface ResourceRouteOptions {
 export function resourceRoutes(
   type: ResourceTypeDefinition,
   service: ResourceService,
-  tenants: Tenants,
   limits: ListLimits,
   options: ResourceRouteOptions = {},
 ) {
   return async (app: FastifyInstance) => {
-    const context = (request: FastifyRequest<{ Params: { tenantId: string } }>): TenantContext => ({
-      tenantId: request.params.tenantId,
-      baseUrl: tenants.scimBaseUrl(request.params.tenantId),
-      ...(request.compatRules === null ? {} : { rules: request.compatRules }),
-      deletePolicy: request.scimDeletePolicy,
-    });
+    const context = tenantContextOf;
     // Filters as providers write them (scim/compat rule filter-value-path-sub-attribute).
     const lenientFilter = (request: FastifyRequest) => ({
-      onValuePathSubAttribute: () => request.compatRules?.add(RULES.filterValuePathSubAttribute.name),
+      onValuePathSubAttribute: () => tenantContextOf(request).rules?.add(RULES.filterValuePathSubAttribute.name),
     });
     const projectionOf = (request: FastifyRequest<{ Querystring: Query }>): Projection => {
       const attributes = parseAttributeList(type, 'attributes', request.query.attributes);
@@ -98,7 +91,7 @@ export function resourceRoutes(
     });
 
     // RFC 7644 §3.4.3: the same query in a POST body, keeping filters out of URLs and logs.
-    app.post<{ Params: { tenantId: string } }>('/.search', async (request, reply) => {
+    app.post('/.search', { config: { scimScope: 'scim:read' } }, async (request, reply) => {
       const raw = searchRequestBody(request.body);
       const query = parseListQuery(type, raw, limits, lenientFilter(request));
       return sendList(reply, await service.list(context(request), query), query);
