@@ -1,4 +1,5 @@
 import type { Logger } from './logger.js';
+import { redactedPath, redactedRequestBody, scrubbedResponse, type TakenValues } from './redact-request.js';
 import type { JsonValue } from '../scim/resource/json.js';
 import type { Database } from '../storage/db.js';
 import type { RequestLogEntry, RequestLogStore } from '../storage/request-log-store.js';
@@ -8,27 +9,36 @@ const MAX_BUFFER = 5_000;
 // Rows per COPY: enough to amortise it, few enough that a failed one loses little.
 const MAX_BATCH = 1_000;
 const MAX_BODY_CHARS = 64 * 1024;
-// Keys whose values never reach the log: SCIM passwords, bearer tokens, webhook secrets.
-const SECRET_KEY = /password|secret|token/i;
 
-/** A request body as the log keeps it: secrets replaced, cut to a size a person reads. */
-export function redactedBody(value: JsonValue | undefined): string | undefined {
+/**
+ * A request body as the log keeps it: secrets replaced (redact-request.ts says which), cut to a
+ * size a person reads. `taken` collects the values replaced, for scrubbedResponse.
+ */
+export function redactedBody(value: JsonValue | undefined, taken?: TakenValues): string | undefined {
   if (value === undefined || value === null) return undefined;
-  const redact = (v: JsonValue): JsonValue => {
-    if (Array.isArray(v)) return v.map(redact);
-    if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.entries(v).map(([k, inner]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(inner)]),
-      );
-    }
-    return v;
-  };
-  return cut(JSON.stringify(redact(value)));
+  return cut(JSON.stringify(redactedRequestBody(value, taken)));
 }
 
 /**
- * A response body as sent: SCIM responses carry no secret (passwords are never returned), so
- * it is kept as the text it was, unparsed, which is what makes logging every read affordable.
+ * What the log keeps of one exchange: the URL, the request body and the response body, with no
+ * password in any of them. What the redaction takes out of the request it takes out of the
+ * response too, where an error's detail may quote it.
+ */
+export function redactedExchange(
+  url: string,
+  requestBody: JsonValue | undefined,
+  responseBody: string,
+): Pick<RequestLogEntry, 'path' | 'requestBody' | 'responseBody'> {
+  const taken: TakenValues = new Set();
+  const path = redactedPath(url, taken);
+  const request = redactedBody(requestBody, taken);
+  return { path, requestBody: request, responseBody: cut(scrubbedResponse(responseBody, taken)) };
+}
+
+/**
+ * A response body as sent: SCIM responses carry no secret of their own (passwords are never
+ * returned), so it is kept as the text it was, unparsed, which is what makes logging every read
+ * affordable; only an error quoting its request's secret needs scrubbing (redactedExchange).
  */
 export function cut(text: string | undefined): string | undefined {
   if (text === undefined || text === '') return undefined;

@@ -4,7 +4,7 @@ import { ScimError } from '../../scim/errors.js';
 import { acceptScimJson } from '../plugins/scim-media-type.js';
 import { authenticateScim } from './authenticate.js';
 import { providerFromHeaders } from '../../scim/compat/providers.js';
-import { cut, redactedBody } from '../../observability/request-log.js';
+import { redactedExchange } from '../../observability/request-log.js';
 import type { JsonValue } from '../../scim/resource/json.js';
 import { bulkRoutes } from './bulk.js';
 import { discoveryRoutes } from './discovery.js';
@@ -93,14 +93,12 @@ export function scimRoutes(deps: Deps) {
         tenantId: ctx.tenantId,
         receivedAt: new Date(Date.now() - reply.elapsedTime),
         method: request.method,
-        path: request.url,
         status: reply.statusCode,
         durationMs: reply.elapsedTime,
         provider: request.scimProvider,
         rules,
         requestId: request.id,
-        requestBody: redactedBody(request.body as JsonValue | undefined),
-        responseBody: cut(request.scimResponseBody),
+        ...redactedExchange(request.url, request.body as JsonValue | undefined, request.scimResponseBody),
       });
       // Which provider rules (scim/compat) this request needed: the first thing to read when a
       // provider's request behaves unexpectedly.
