@@ -5,9 +5,12 @@ import { adminRoutes } from './http/admin/index.js';
 import { adminSchemas } from './http/admin/schemas.js';
 import { healthRoutes } from './http/health.js';
 import { registerOpenApi } from './http/openapi.js';
-import { registerErrorHandling, SCIM_PREFIX } from './http/plugins/errors.js';
+import { clientErrorHandler } from './http/plugins/client-errors.js';
+import { refuseRequestsWhileClosing } from './http/plugins/closing.js';
+import { answerFrameworkError, registerErrorHandling, SCIM_PREFIX } from './http/plugins/errors.js';
 import { registerJwt } from './http/plugins/jwt.js';
-import { sendBareScimMediaType } from './http/plugins/scim-media-type.js';
+import { acceptJson, sendBareScimMediaType } from './http/plugins/scim-media-type.js';
+import { drainUnreadBodies } from './http/plugins/unread-body.js';
 import { scimRoutes } from './http/scim/index.js';
 import { isScimRoute, routedTenant } from './http/routed-tenant.js';
 import { RequestLogger } from './observability/request-logger.js';
@@ -34,7 +37,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       Object.keys(options).length > 0 ? logger.child(bindings, options) : new RequestLogger(logger, bindings),
     // No type coercion: {"id": 123} is a client error, not tenant "123".
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } },
-    return503OnClosing: true,
+    // Requests arriving during close get a 503 through the error handler, so a SCIM client reads
+    // a SCIM Error (http/plugins/closing.ts); Fastify's own 503 has a fixed non-SCIM body.
+    return503OnClosing: false,
+    // Errors raised before routing (a malformed percent-encoding, an over-long path segment) and
+    // requests Node cannot parse are answered in the shape of their API, SCIM under /scim/v2.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: clientErrorHandler(loggerInstance),
+    // No id the service issues is longer (UUIDs, tenant ids of 63 characters at most): a longer
+    // path segment names nothing and is answered 404 (http/plugins/errors.ts).
+    routerOptions: { maxParamLength: 100 },
     // Logged below instead, so that a SCIM request's lines, the first included, can name its
     // identity provider, which is known only once its tenant is (http/scim/index.ts).
     logController: new LogController({ disableRequestLogging: true }),
@@ -54,6 +66,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   registerErrorHandling(app);
+  refuseRequestsWhileClosing(app);
+  drainUnreadBodies(app);
+  acceptJson(app);
   sendBareScimMediaType(app);
   for (const schema of adminSchemas) app.addSchema(schema);
   await registerOpenApi(app, deps.config.publicUrl);

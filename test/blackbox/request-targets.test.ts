@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODES, startBlackBox, USER_SCHEMA, type BlackBox, type Tenant } from './harness.js';
+import { ERROR_SCHEMA, MODES, startBlackBox, USER_SCHEMA, type BlackBox, type Tenant } from './harness.js';
 import { rawRequest, requestText } from './raw-http.js';
 
 /**
@@ -35,6 +35,7 @@ describe.each(MODES)('request-targets over raw TCP (%s database)', (mode) => {
       const read = await send('GET', target);
       expect(read.status, target).toBe(401);
       expect(read.body).not.toContain('secret-user');
+      expect(JSON.parse(read.body)).toMatchObject({ schemas: [ERROR_SCHEMA], status: '401' });
       const body = JSON.stringify({ schemas: [USER_SCHEMA], userName: `intruder-${read.status}@a.test` });
       const write = await send('POST', target, { 'content-type': 'application/scim+json' }, body);
       expect(write.status, target).toBe(401);

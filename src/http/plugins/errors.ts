@@ -1,9 +1,11 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, ScimError, type ScimType } from '../../scim/errors.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
 import { postgresCode } from '../../storage/errors.js';
 import { TenantExistsError, TenantNotFoundError } from '../../tenancy/errors.js';
 import { WebhookRequestError } from '../../events/webhooks.js';
+import { beforeAnswering } from './unread-body.js';
 
 // SQLSTATEs of input PostgreSQL refuses as text: 22P05 untranslatable character, 22021 invalid
 // byte sequence, 22P02 invalid text representation.
@@ -23,24 +25,22 @@ export class HttpError extends Error {
   }
 }
 
-const REASONS: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
+// RFC 9112 §3.2.2: a client may send the target in absolute-form (http://host/scim/v2/…). The
+// router serves it by its path, as find-my-way reads it (http or https, any case), so the path
+// decides the shape of its errors too.
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
 
-export function isScimRequest(request: FastifyRequest): boolean {
-  const url = request.url;
+/** Whether a request-target, in origin-form or absolute-form, is under the SCIM base. */
+export function isScimTarget(target: string): boolean {
+  const url = target.replace(ABSOLUTE_FORM, '');
   return url === SCIM_PREFIX || url.startsWith(`${SCIM_PREFIX}/`) || url.startsWith(`${SCIM_PREFIX}?`);
 }
 
-interface Rendered {
+export function isScimRequest(request: FastifyRequest): boolean {
+  return isScimTarget(request.url);
+}
+
+export interface Rendered {
   status: number;
   message: string;
   scimType?: ScimType;
@@ -83,18 +83,72 @@ function render(error: unknown, request: FastifyRequest): Rendered {
   return { status: 500, message: `An unexpected error occurred. Quote request id ${request.id} when reporting it.` };
 }
 
+export interface ErrorPayload {
+  readonly type: string;
+  readonly body: object;
+}
+
+/** An error's body: a SCIM Error (RFC 7644 §3.12) under /scim/v2, Fastify's JSON shape elsewhere. */
+export function errorPayload(scim: boolean, rendered: Rendered): ErrorPayload {
+  if (scim) return { type: SCIM_MEDIA_TYPE, body: errorBody(rendered.status, rendered.message, rendered.scimType) };
+  return {
+    type: 'application/json',
+    body: { statusCode: rendered.status, error: STATUS_CODES[rendered.status] ?? 'Error', message: rendered.message },
+  };
+}
+
 export function sendError(reply: FastifyReply, request: FastifyRequest, rendered: Rendered): FastifyReply {
   for (const [name, value] of Object.entries(rendered.headers ?? {})) void reply.header(name, value);
-  if (isScimRequest(request)) {
-    return reply
+  const { type, body } = errorPayload(isScimRequest(request), rendered);
+  return reply.code(rendered.status).type(type).send(body);
+}
+
+/**
+ * Fastify's `frameworkErrors` (app.ts): errors the router raises before a route is chosen. No
+ * hook and no error handler runs for them, so this answers in full: request id, body, log line.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const rendered = renderFrameworkError(error, request);
+  request.log.info({ req: request, code: error.code, statusCode: rendered.status }, 'request refused before routing');
+  const { type, body } = errorPayload(isScimRequest(request), rendered);
+  // Bytes, not an object: Fastify appends "; charset=utf-8" to a JSON type it serializes, and the
+  // onSend hooks (the one stripping it from application/scim+json, the one reading the rest of the
+  // request body first) do not run here.
+  void beforeAnswering(request, reply).then(() => {
+    void reply
       .code(rendered.status)
-      .type(SCIM_MEDIA_TYPE)
-      .send(errorBody(rendered.status, rendered.message, rendered.scimType));
+      .header('x-request-id', request.id)
+      .header('content-type', type)
+      .send(Buffer.from(JSON.stringify(body)));
+  });
+}
+
+function renderFrameworkError(error: FastifyError, request: FastifyRequest): Rendered {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return {
+        status: 400,
+        message:
+          'The request-target is not a valid URL: a percent-encoding is malformed or does not decode to UTF-8 (RFC 3986 §2.1, RFC 3629 §3).',
+      };
+    // The router refuses a path segment over maxParamLength (app.ts), which is longer than any
+    // id or tenant id the service issues. Fastify answers 414, but the target is well within
+    // the header limit and names nothing that can exist: 404 is the true answer (RFC 7644
+    // §3.12), and the one SCIM clients act on (a DELETE that gets 404 is done, not retried).
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        status: 404,
+        message: `No such resource at ${request.method} ${truncated(request.url)}: a path segment is longer than any id the service issues.`,
+      };
+    default:
+      return render(error, request);
   }
-  return reply
-    .code(rendered.status)
-    .type('application/json')
-    .send({ statusCode: rendered.status, error: REASONS[rendered.status] ?? 'Error', message: rendered.message });
+}
+
+/** Enough of a long target to recognise it, without echoing kilobytes back. */
+function truncated(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.length > 120 ? `${path.slice(0, 120)}…` : path;
 }
 
 /** One error handler for the whole app (STYLE.md): SCIM Error bodies under /scim/v2, JSON elsewhere. */

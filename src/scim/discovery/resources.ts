@@ -1,3 +1,5 @@
+import { commonAttributes } from '../schema/common-attributes.js';
+import { maxLengthNote, maxLengthOf, RESOURCE_MAX_LENGTH } from '../schema/limits.js';
 import type { AttributeDefinition, SchemaDefinition } from '../schema/types.js';
 import type { ResourceTypeDefinition } from '../schema/registry.js';
 
@@ -6,13 +8,33 @@ export const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Resou
 
 type AttributeResource = Omit<AttributeDefinition, 'subAttributes'> & { subAttributes?: AttributeResource[] };
 
-// Keys in the order RFC 7643 §8.7.1 prints them, so responses read like the RFC.
+/**
+ * RFC 7643 §7 has no characteristic for a value's length, so the limit is told where a client
+ * (or the person configuring one) reads about the attribute: at the end of its description.
+ */
+function withNote(description: string, note: string | undefined): string {
+  return note === undefined ? description : `${description} ${note}`;
+}
+
+/**
+ * What each schema's description ends with: the resource limit, and the limits of the common
+ * attributes (RFC 7643 §3.1), which belong to no schema and so have no description here.
+ */
+const SCHEMA_LIMITS_NOTE = `${[
+  `Limits of this service: a resource of at most ${RESOURCE_MAX_LENGTH} characters as JSON, all its schemas together`,
+  ...commonAttributes.flatMap((a) =>
+    maxLengthNote(a) === undefined ? [] : [`${a.name} (RFC 7643 §3.1) at most ${maxLengthOf(a) ?? 0} characters`],
+  ),
+].join('; ')}.`;
+
+// Keys in the order RFC 7643 §8.7.1 prints them, so responses read like the RFC; maxLength is
+// no §7 characteristic and is not listed as one.
 function attributeResource(a: AttributeDefinition): AttributeResource {
   return {
     name: a.name,
     type: a.type,
     multiValued: a.multiValued,
-    description: a.description,
+    description: withNote(a.description, maxLengthNote(a)),
     required: a.required,
     caseExact: a.caseExact,
     ...(a.canonicalValues === undefined ? {} : { canonicalValues: a.canonicalValues }),
@@ -30,7 +52,7 @@ export function schemaResource(schema: SchemaDefinition, baseUrl: string) {
     schemas: [SCHEMA_SCHEMA],
     id: schema.id,
     name: schema.name,
-    description: schema.description,
+    description: withNote(schema.description, SCHEMA_LIMITS_NOTE),
     attributes: schema.attributes.map(attributeResource),
     meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${schema.id}` },
   };

@@ -1,5 +1,6 @@
 import { ScimError } from '../errors.js';
 import { commonAttributes } from '../schema/common-attributes.js';
+import { maxLengthOf, RESOURCE_MAX_LENGTH, TEXT_MAX_LENGTH } from '../schema/limits.js';
 import type { ResourceTypeDefinition } from '../schema/registry.js';
 import type { AttributeDefinition } from '../schema/types.js';
 import { normalizeDateTime } from './date-time.js';
@@ -13,6 +14,10 @@ import { isStorableText } from './storable-text.js';
  *
  * Strict on purpose: values must already have their declared type (RFC 7643 §2.3); tolerating a
  * provider's "True" for true is a separate, named normalization step that runs before this one.
+ *
+ * Every write reaches the database through here (POST, PUT, the result of a PATCH, and Bulk,
+ * which runs the same use cases), so this is where the length limits of schema/limits.ts hold:
+ * a value PostgreSQL could not index, or a resource PATCH keeps growing, is a 400, not a 500.
  */
 
 export interface ValidatedResource {
@@ -55,6 +60,8 @@ type RequiredMode = 'always' | 'whenAssigned';
 
 // RFC 7643 §2.3.6: binary is base64 as in RFC 4648 §4 (standard alphabet, padded).
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const BASE64_EXPECTED = 'a base64 string (RFC 7643 §2.3.6, RFC 4648 §4)';
+const DATE_TIME = 'an xsd:dateTime such as "2011-05-13T04:42:34Z" (RFC 7643 §2.3.5)';
 
 export function validateResource(
   type: ResourceTypeDefinition,
@@ -111,7 +118,24 @@ export function validateResource(
       extensions[urn] = validated;
     }
   }
-  return { document: { schemas, ...core, ...extensions }, password };
+  const document = { schemas, ...core, ...extensions };
+  checkResourceLength(type, document);
+  return { document, password };
+}
+
+/**
+ * RFC 7644 §3.12 invalidValue: a resource over RESOURCE_MAX_LENGTH. POST and PUT bodies cannot
+ * reach it (the body limit is the same size), so it refuses the PATCH that would grow one past
+ * it. One pass over a document of typically a few hundred characters; the store serializes it
+ * again, and a body over the limit never got this far.
+ */
+function checkResourceLength(type: ResourceTypeDefinition, document: JsonObject): void {
+  const length = JSON.stringify(document).length;
+  if (length > RESOURCE_MAX_LENGTH) {
+    invalid(
+      `The ${type.name} would be ${length} characters long as JSON, more than the ${RESOURCE_MAX_LENGTH} this service stores for one resource; remove or shorten values.`,
+    );
+  }
 }
 
 /** RFC 7643 §3: "schemas" is REQUIRED and may only name the type's core schema and extensions. */
@@ -150,6 +174,7 @@ function readPassword(member: Member | undefined): string | undefined {
   const value = member?.value;
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'string') invalid(`"password" must be a string; received ${kindOf(value)}.`);
+  if (value.length > TEXT_MAX_LENGTH) tooLong('password', value, TEXT_MAX_LENGTH);
   return value;
 }
 
@@ -231,13 +256,14 @@ function validateSingle(
     case 'string':
     case 'reference':
       if (typeof value !== 'string') return mismatch('a string');
+      checkLength(definition, value, path);
       if (!isStorableText(value))
         return invalid(`"${path}" contains a NUL or an unpaired surrogate, which cannot be stored.`);
       return canonicalize(definition, value, path);
     case 'binary':
-      return typeof value === 'string' && BASE64.test(value)
-        ? value
-        : mismatch('a base64 string (RFC 7643 §2.3.6, RFC 4648 §4)');
+      if (typeof value !== 'string') return mismatch(BASE64_EXPECTED);
+      checkLength(definition, value, path);
+      return BASE64.test(value) ? value : mismatch(BASE64_EXPECTED);
     case 'boolean':
       return typeof value === 'boolean' ? value : mismatch('a boolean (true or false)');
     case 'integer':
@@ -245,9 +271,10 @@ function validateSingle(
     case 'decimal':
       return typeof value === 'number' && Number.isFinite(value) ? value : mismatch('a number');
     case 'dateTime':
-      return typeof value === 'string' && normalizeDateTime(value) !== undefined
-        ? value
-        : mismatch('an xsd:dateTime such as "2011-05-13T04:42:34Z" (RFC 7643 §2.3.5)');
+      if (typeof value !== 'string') return mismatch(DATE_TIME);
+      // xsd:dateTime puts no bound on the digits of a year or a fraction.
+      checkLength(definition, value, path);
+      return normalizeDateTime(value) === undefined ? mismatch(DATE_TIME) : value;
     case 'complex': {
       const object = isJsonObject(value) ? value : mismatch('an object of sub-attributes');
       const result = validateObject(
@@ -259,6 +286,19 @@ function validateSingle(
       return Object.keys(result).length === 0 ? undefined : result;
     }
   }
+}
+
+/** The limit of schema/limits.ts, checked before anything else reads the whole value. */
+function checkLength(definition: AttributeDefinition, value: string, path: string): void {
+  const max = maxLengthOf(definition);
+  if (max !== undefined && value.length > max) tooLong(path, value, max);
+}
+
+/** The value is not echoed: a megabyte of it would only bury the message (and fill logs). */
+function tooLong(path: string, value: string, max: number): never {
+  return invalid(
+    `"${path}" is ${value.length} characters long; this service accepts at most ${max} (UTF-16 code units), as /Schemas states in its description.`,
+  );
 }
 
 /** canonicalValues (RFC 7643 §7) are matched case-insensitively and stored in their own spelling. */

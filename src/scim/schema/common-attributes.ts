@@ -1,3 +1,4 @@
+import { IDENTIFIER_MAX_LENGTH } from './limits.js';
 import type { AttributeDefinition } from './types.js';
 
 /**
@@ -35,6 +36,7 @@ export const commonAttributes: readonly AttributeDefinition[] = [
     returned: 'default',
     // "the server does not enforce uniqueness" (§3.1).
     uniqueness: 'none',
+    maxLength: IDENTIFIER_MAX_LENGTH,
   },
   {
     name: 'meta',

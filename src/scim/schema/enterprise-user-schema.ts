@@ -1,3 +1,4 @@
+import { IDENTIFIER_MAX_LENGTH } from './limits.js';
 import type { SchemaDefinition } from './types.js';
 
 /**
@@ -95,6 +96,7 @@ export const enterpriseUserSchema: SchemaDefinition = {
           mutability: 'readWrite',
           returned: 'default',
           uniqueness: 'none',
+          maxLength: IDENTIFIER_MAX_LENGTH,
         },
         {
           name: '$ref',

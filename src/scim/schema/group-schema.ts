@@ -1,3 +1,4 @@
+import { IDENTIFIER_MAX_LENGTH } from './limits.js';
 import type { SchemaDefinition } from './types.js';
 
 /**
@@ -22,6 +23,7 @@ export const groupSchema: SchemaDefinition = {
       mutability: 'readWrite',
       returned: 'default',
       uniqueness: 'none',
+      maxLength: IDENTIFIER_MAX_LENGTH,
     },
     {
       name: 'members',
@@ -44,6 +46,7 @@ export const groupSchema: SchemaDefinition = {
           mutability: 'immutable',
           returned: 'default',
           uniqueness: 'none',
+          maxLength: IDENTIFIER_MAX_LENGTH,
         },
         {
           name: '$ref',

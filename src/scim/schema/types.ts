@@ -24,6 +24,11 @@ export interface AttributeDefinition {
   /** RFC 7643 §7: only for type "reference", e.g. ["User", "Group"], ["external"], ["uri"]. */
   readonly referenceTypes?: readonly string[];
   readonly subAttributes?: readonly AttributeDefinition[];
+  /**
+   * Not an RFC 7643 §7 characteristic: this service's longest accepted value, for identifiers
+   * that must stay shorter than other strings (see limits.ts, which /Schemas states it from).
+   */
+  readonly maxLength?: number;
 }
 
 export interface SchemaDefinition {

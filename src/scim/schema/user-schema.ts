@@ -1,3 +1,4 @@
+import { IDENTIFIER_MAX_LENGTH } from './limits.js';
 import type { SchemaDefinition } from './types.js';
 
 /**
@@ -34,6 +35,7 @@ export const userSchema: SchemaDefinition = {
       mutability: 'readWrite',
       returned: 'default',
       uniqueness: 'server',
+      maxLength: IDENTIFIER_MAX_LENGTH,
     },
     {
       name: 'name',
@@ -262,6 +264,7 @@ export const userSchema: SchemaDefinition = {
           mutability: 'readWrite',
           returned: 'default',
           uniqueness: 'none',
+          maxLength: IDENTIFIER_MAX_LENGTH,
         },
         {
           name: 'display',
