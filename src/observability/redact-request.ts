@@ -1,6 +1,6 @@
 import type { AttributePath, Filter } from '../scim/filter/ast.js';
 import { formatFilter, formatPatchPath } from '../scim/filter/format.js';
-import { COMPARE_OPERATORS, tokenize, type Token, type WordToken } from '../scim/filter/lexer.js';
+import { COMPARE_OPERATORS, KEYWORDS, tokenize, type Token, type WordToken } from '../scim/filter/lexer.js';
 import { parseFilter, parsePatchPath } from '../scim/filter/parse.js';
 import type { JsonValue } from '../scim/resource/json.js';
 
@@ -192,16 +192,6 @@ function take(value: string, taken: TakenValues): void {
   if (value !== '') taken.add(value);
 }
 
-const KEYWORD_NAMES: ReadonlySet<string> = new Set([
-  'and',
-  'or',
-  'not',
-  'pr',
-  'true',
-  'false',
-  'null',
-  ...COMPARE_OPERATORS,
-]);
 const NOT_A_SECRET = /^(?:filter|(?:[^\s]*:)?(?:password|secret|token))$/i;
 
 /**
@@ -212,7 +202,7 @@ const NOT_A_SECRET = /^(?:filter|(?:[^\s]*:)?(?:password|secret|token))$/i;
 function takeWords(text: string, taken: TakenValues): void {
   for (const piece of text.split(/[\s&=]+/)) {
     const word = piece.replace(/^["()[\]]+|["()[\]]+$/g, '');
-    if (!KEYWORD_NAMES.has(word.toLowerCase()) && !NOT_A_SECRET.test(word)) take(word, taken);
+    if (!KEYWORDS.has(word.toLowerCase()) && !NOT_A_SECRET.test(word)) take(word, taken);
   }
 }
 

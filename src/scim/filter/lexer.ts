@@ -27,7 +27,8 @@ export type Fail = (offset: number, message: string) => never;
 
 export const COMPARE_OPERATORS: readonly CompareOperator[] = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
 
-const KEYWORDS: ReadonlySet<string> = new Set<Keyword>([
+/** The filter grammar's keywords, lower case (RFC 7644 §3.4.2.2 reads them in any case). */
+export const KEYWORDS: ReadonlySet<string> = new Set<Keyword>([
   'and',
   'or',
   'not',
