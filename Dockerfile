@@ -2,13 +2,20 @@
 #
 #   docker build -t scim .
 #   docker run --rm -p 8080:8080 -v scim-data:/data scim                 # embedded database in /data
-#   docker run --rm -p 8080:8080 -e DATABASE_URL=postgres://... \
-#     -e ADMIN_TOKEN=... -e JWT_SECRET=... -e PUBLIC_URL=https://scim.example.com scim
+#   docker run --rm -p 8080:8080 -e DATABASE_URL=postgres://... -e ADMIN_TOKEN=... -e JWT_SECRET=... \
+#     -e WEBHOOK_SECRET_ENCRYPTION_KEYS=keyId:base64key -e PUBLIC_URL=https://scim.example.com scim
 #
 # The service applies prisma/migrations itself on start (under an advisory lock), then serves.
+#
+# Base image: Node.js 26, the Active LTS line since 2026-10-28 (maintenance from October 2027,
+# end of life April 2029; https://github.com/nodejs/Release), replacing Node 20, which reached
+# end of life in April 2026. Debian 13 "trixie" is the current Debian stable; bookworm left
+# regular security support in June 2026. package.json "engines" lists every Node line the code
+# runs on; another can be tried with --build-arg NODE_IMAGE=node:24-trixie-slim.
+ARG NODE_IMAGE=node:26-trixie-slim
 
 # ---- build: install everything, generate the Prisma client, compile to dist/ ----
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 
 # --ignore-scripts skips the dependencies' install scripts, none of which the build needs (one
@@ -25,7 +32,7 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies, compiled output and migrations only ----
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 

@@ -61,6 +61,7 @@ interface Side {
 
 const ADMIN_TOKEN = `adm_${randomBytes(16).toString('hex')}`;
 const JWT_SECRET = randomBytes(32).toString('hex');
+const WEBHOOK_SECRET_ENCRYPTION_KEYS = `bench:${randomBytes(32).toString('base64')}`;
 
 /** The environment main.ts reads, as a deployment would set it. */
 function serviceEnv(database: BenchDatabase, port: number): NodeJS.ProcessEnv {
@@ -74,7 +75,11 @@ function serviceEnv(database: BenchDatabase, port: number): NodeJS.ProcessEnv {
     DATABASE_POOL_SIZE: String(POOL_SIZE),
     ADMIN_TOKEN,
     JWT_SECRET,
+    WEBHOOK_SECRET_ENCRYPTION_KEYS,
     LOG_LEVEL: 'warn',
+    // Every connection is the seeded tenant's: the per-tenant admission limit (docs/operations.md)
+    // would answer some of them 429, and it is not what the bench measures.
+    TENANT_MAX_CONCURRENT_REQUESTS: '0',
   };
 }
 

@@ -68,6 +68,7 @@ async function main(): Promise<number> {
     DATABASE_URL: database.url,
     ADMIN_TOKEN,
     JWT_SECRET: randomBytes(32).toString('hex'),
+    WEBHOOK_SECRET_ENCRYPTION_KEYS: `conformance:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: 'warn',
   };
   const server = await startServer('service', ['dist/main.js'], env, ROOT, port, '/readyz').catch(

@@ -50,6 +50,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Logged below instead, so that a SCIM request's lines, the first included, can name its
     // identity provider, which is known only once its tenant is (http/scim/index.ts).
     logController: new LogController({ disableRequestLogging: true }),
+    // REQUEST_TIMEOUT_MS, from routing to the response: past it the client is answered 503 with
+    // Retry-After, a SCIM Error under /scim/v2 (http/plugins/errors.ts), rather than waiting on
+    // a request that holds its tenant's slot. 0 turns it off. The events long-poll extends it by
+    // its longest wait (http/admin/events.ts).
+    handlerTimeout: deps.config.limits.requestTimeoutMs,
   });
   // Hooks that never wait are written with done(): an async hook costs every request a promise.
   app.addHook('onRequest', (request, reply, done) => {
@@ -71,7 +76,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   acceptJson(app);
   sendBareScimMediaType(app);
   for (const schema of adminSchemas) app.addSchema(schema);
-  await registerOpenApi(app, deps.config.publicUrl);
+  await registerOpenApi(app, deps.config.publicUrl, deps.config.limits);
   await registerJwt(app, deps.secrets.jwtSecret);
   await app.register(healthRoutes(deps));
   await app.register(adminRoutes(deps), { prefix: '/admin/v1' });

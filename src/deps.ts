@@ -14,6 +14,7 @@ import { ScimTokens } from './tenancy/scim-tokens.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { EventsReader } from './events/events-reader.js';
 import { Webhooks } from './events/webhooks.js';
+import { WebhookSecrets } from './events/webhook-secrets.js';
 import { WebhookStore } from './storage/webhook-store.js';
 import { Bulk } from './provisioning/bulk.js';
 import { Groups } from './provisioning/groups.js';
@@ -22,6 +23,7 @@ import { GroupStore } from './storage/group-store.js';
 import { MemberStore } from './storage/member-store.js';
 import { UserStore } from './storage/user-store.js';
 import { Tenants } from './tenancy/tenants.js';
+import { TenantRequestLimiter } from './tenancy/request-limiter.js';
 
 /** Everything the HTTP layer needs, wired once; tests build it against their own database. */
 export interface Deps {
@@ -44,6 +46,8 @@ export interface Deps {
   /** Every authenticated SCIM request, per tenant (docs/providers/README.md). */
   readonly requestLog: RequestLog;
   readonly requestLogStore: RequestLogStore;
+  /** Per-tenant concurrency and rate of SCIM requests in this process (http/scim/index.ts). */
+  readonly requestLimiter: TenantRequestLimiter;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
@@ -54,7 +58,7 @@ export interface DepsOptions {
   readonly logger: Logger;
   /** The database actually used: config.databaseUrl, or the embedded server's URL. */
   readonly databaseUrl: string;
-  /** Serving from the embedded PGlite server, which cannot keep named statements apart. */
+  /** Serving from the embedded PGlite server: one session, so one connection (storage/db.ts). */
   readonly embedded?: boolean;
   /** Migration names this build ships; /readyz waits for all of them. */
   readonly migrations: readonly string[];
@@ -64,7 +68,10 @@ export interface DepsOptions {
 
 export function createDeps(options: DepsOptions): Deps {
   const { config, secrets, logger, databaseUrl, migrations } = options;
-  const db = createDatabase(databaseUrl, config.databasePoolSize, { namedStatements: options.embedded !== true });
+  const db = createDatabase(databaseUrl, config.databasePoolSize, {
+    embedded: options.embedded === true,
+    statementTimeoutMs: config.limits.statementTimeoutMs,
+  });
   const tenantStore = new TenantStore(db);
   const members = new MemberStore();
   const outbox = new OutboxStore();
@@ -72,8 +79,10 @@ export function createDeps(options: DepsOptions): Deps {
   const requestLogStore = new RequestLogStore();
   const requestLog = new RequestLog(db, requestLogStore, logger);
   const metrics = new Metrics(() => webhookStore.oldestUndeliveredAgeSeconds(sqlOf(db)));
-  const users = new Users(db, new UserStore(), members, outbox);
-  const groups = new Groups(db, new GroupStore(), members, outbox);
+  const webhookSecrets = new WebhookSecrets(secrets.webhookSecretKeys);
+  const patchLimits = { maxOperations: config.limits.maxPatchOperations };
+  const users = new Users(db, new UserStore(), members, outbox, patchLimits);
+  const groups = new Groups(db, new GroupStore(), members, outbox, patchLimits);
   return {
     config,
     secrets,
@@ -85,9 +94,10 @@ export function createDeps(options: DepsOptions): Deps {
     groups,
     bulk: new Bulk(users, groups),
     events: new EventsReader(db, outbox),
-    webhooks: new Webhooks(db, webhookStore, outbox, config.webhooks),
+    webhooks: new Webhooks(db, webhookStore, outbox, config.webhooks, webhookSecrets),
     dispatcher: new Dispatcher(db, webhookStore, outbox, {
       webhooks: config.webhooks,
+      secrets: webhookSecrets,
       retentionDays: config.eventRetentionDays,
       logger,
       metrics,
@@ -96,6 +106,10 @@ export function createDeps(options: DepsOptions): Deps {
     metrics,
     requestLog,
     requestLogStore,
+    requestLimiter: new TenantRequestLimiter({
+      maxConcurrent: config.limits.tenantMaxConcurrentRequests,
+      perSecond: config.limits.tenantRateLimitPerSecond,
+    }),
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
     readiness: () => checkReadiness(db, migrations),
     close: async () => {

@@ -67,6 +67,15 @@ async function main(): Promise<void> {
     embedded: database.embedded,
     migrations: migrations.map((m) => m.name),
   });
+  // After the migrations, before any delivery: rows from before encryption, or encrypted with a
+  // key that is no longer the first, are encrypted with the first key (docs/operations.md).
+  const reencryption = await deps.webhooks.reencryptSecrets();
+  if (reencryption.reencrypted > 0) {
+    logger.info({ keyId: reencryption.keyId, count: reencryption.reencrypted }, 're-encrypted webhook secrets');
+  }
+  for (const failed of reencryption.failed) {
+    logger.error({ tenant: failed.tenantId, webhook: failed.id, reason: failed.reason }, 'webhook secret unreadable');
+  }
   app = await buildApp(deps);
   if (stopping) return;
   await app.listen({ host: config.host, port: config.port });
@@ -80,7 +89,9 @@ async function main(): Promise<void> {
   const adminToken = secrets.adminTokenFromEnvironment ? undefined : secrets.adminToken;
   if (first !== undefined) {
     process.stdout.write(firstStartBanner(first, adminToken, config.publicUrl));
-  } else if (secrets.generated.length > 0) {
+  } else if (secrets.generated.some((name) => name !== 'webhookSecretKey')) {
+    // The webhook key alone is generated on the first start after an upgrade from before webhook
+    // secrets were encrypted: nothing was lost, and the stored secrets were just encrypted with it.
     process.stdout.write(lostSecretsWarning(secrets.generated, adminToken));
   }
 }

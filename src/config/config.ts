@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
+import { parseKeyring, type Keyring } from './encryption-keys.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -15,6 +16,8 @@ export interface Config {
   readonly dataDir: string;
   readonly adminToken: string | undefined;
   readonly jwtSecret: string | undefined;
+  /** Encrypts webhook signing secrets at rest; the first key encrypts, all decrypt. */
+  readonly webhookSecretKeys: Keyring | undefined;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly webhooks: WebhookConfig;
@@ -24,6 +27,22 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** SCIM request log lines older than this are pruned by the dispatcher. */
   readonly requestLogRetentionDays: number;
+  /** What one request, and one tenant, may take of the service (docs/operations.md#limits-per-tenant). */
+  readonly limits: LimitConfig;
+}
+
+/** Bounds that keep one tenant, or one request, from starving the others (OWASP API4). */
+export interface LimitConfig {
+  /** PostgreSQL statement_timeout of every pooled connection, in ms; 0: the database's own. */
+  readonly statementTimeoutMs: number;
+  /** From routing to the response, in ms, after which a request is answered 503; 0: none. */
+  readonly requestTimeoutMs: number;
+  /** SCIM requests one tenant may have in flight in this process; 0: no limit. */
+  readonly tenantMaxConcurrentRequests: number;
+  /** SCIM requests one tenant may start a second in this process, on average; 0: no limit. */
+  readonly tenantRateLimitPerSecond: number;
+  /** Operations one PATCH request (or one PATCH inside a Bulk request) may carry. */
+  readonly maxPatchOperations: number;
 }
 
 export interface WebhookConfig {
@@ -34,6 +53,8 @@ export interface WebhookConfig {
   readonly retryWindowMs: number;
   /** The first retry's delay; each next one doubles, up to an hour, with jitter. */
   readonly retryBaseMs: number;
+  /** After a secret rotation, how long deliveries are signed with the previous secret too. */
+  readonly secretOverlapMs: number;
 }
 
 export class ConfigError extends Error {
@@ -53,15 +74,23 @@ const variables = {
   DATA_DIR: { schema: { type: 'string', minLength: 1 }, default: '.data' },
   ADMIN_TOKEN: { schema: { type: 'string', minLength: 16, pattern: '^\\S+$' } },
   JWT_SECRET: { schema: { type: 'string', minLength: 32 } },
+  WEBHOOK_SECRET_ENCRYPTION_KEYS: { schema: { type: 'string' } },
   LOG_LEVEL: { schema: { type: 'string', enum: LOG_LEVELS }, default: 'info' },
   SHUTDOWN_TIMEOUT_MS: { schema: { type: 'integer', minimum: 0, maximum: 600_000 }, default: 10_000 },
   WEBHOOK_ALLOW_PRIVATE_TARGETS: { schema: { type: 'boolean' }, default: false },
   WEBHOOK_TIMEOUT_MS: { schema: { type: 'integer', minimum: 100, maximum: 60_000 }, default: 10_000 },
   WEBHOOK_RETRY_WINDOW_SECONDS: { schema: { type: 'integer', minimum: 1, maximum: 2_592_000 }, default: 259_200 },
   WEBHOOK_RETRY_BASE_MS: { schema: { type: 'integer', minimum: 10, maximum: 3_600_000 }, default: 1_000 },
+  WEBHOOK_SECRET_OVERLAP_SECONDS: { schema: { type: 'integer', minimum: 0, maximum: 2_592_000 }, default: 86_400 },
   DISPATCHER: { schema: { type: 'string', enum: ['in-process', 'off'] }, default: 'in-process' },
   EVENT_RETENTION_DAYS: { schema: { type: 'integer', minimum: 1, maximum: 3650 }, default: 30 },
   REQUEST_LOG_RETENTION_DAYS: { schema: { type: 'integer', minimum: 1, maximum: 365 }, default: 7 },
+  DATABASE_STATEMENT_TIMEOUT_MS: { schema: { type: 'integer', minimum: 0, maximum: 600_000 }, default: 15_000 },
+  REQUEST_TIMEOUT_MS: { schema: { type: 'integer', minimum: 0, maximum: 600_000 }, default: 30_000 },
+  // No default here: unset, it follows DATABASE_POOL_SIZE (loadConfig).
+  TENANT_MAX_CONCURRENT_REQUESTS: { schema: { type: 'integer', minimum: 0, maximum: 10_000 } },
+  TENANT_RATE_LIMIT_PER_SECOND: { schema: { type: 'integer', minimum: 0, maximum: 100_000 }, default: 0 },
+  SCIM_MAX_PATCH_OPERATIONS: { schema: { type: 'integer', minimum: 1, maximum: 100_000 }, default: 1_000 },
 } as const;
 
 type VariableName = keyof typeof variables;
@@ -120,15 +149,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     DATA_DIR: string;
     ADMIN_TOKEN?: string;
     JWT_SECRET?: string;
+    WEBHOOK_SECRET_ENCRYPTION_KEYS?: string;
     LOG_LEVEL: LogLevel;
     SHUTDOWN_TIMEOUT_MS: number;
     WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
     WEBHOOK_TIMEOUT_MS: number;
     WEBHOOK_RETRY_WINDOW_SECONDS: number;
     WEBHOOK_RETRY_BASE_MS: number;
+    WEBHOOK_SECRET_OVERLAP_SECONDS: number;
     DISPATCHER: 'in-process' | 'off';
     EVENT_RETENTION_DAYS: number;
     REQUEST_LOG_RETENTION_DAYS: number;
+    DATABASE_STATEMENT_TIMEOUT_MS: number;
+    REQUEST_TIMEOUT_MS: number;
+    TENANT_MAX_CONCURRENT_REQUESTS?: number;
+    TENANT_RATE_LIMIT_PER_SECOND: number;
+    SCIM_MAX_PATCH_OPERATIONS: number;
   };
   const problems: string[] = [];
   if (values.DATABASE_URL !== undefined) {
@@ -136,10 +172,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // the same secrets, so they cannot be generated locally.
     if (values.ADMIN_TOKEN === undefined) problems.push('ADMIN_TOKEN: is required when DATABASE_URL is set');
     if (values.JWT_SECRET === undefined) problems.push('JWT_SECRET: is required when DATABASE_URL is set');
+    if (values.WEBHOOK_SECRET_ENCRYPTION_KEYS === undefined) {
+      problems.push('WEBHOOK_SECRET_ENCRYPTION_KEYS: is required when DATABASE_URL is set');
+    }
+  }
+  let webhookSecretKeys: Keyring | undefined;
+  if (values.WEBHOOK_SECRET_ENCRYPTION_KEYS !== undefined) {
+    const parsed = parseKeyring(values.WEBHOOK_SECRET_ENCRYPTION_KEYS);
+    if ('problems' in parsed) problems.push(...parsed.problems.map((p) => `WEBHOOK_SECRET_ENCRYPTION_KEYS: ${p}`));
+    else webhookSecretKeys = parsed.keyring;
   }
   if (values.PORT === 0 && values.PUBLIC_URL === undefined) {
     // A random port is only known after listening, too late for the URLs clients are given.
     problems.push('PORT: 0 (any free port) needs PUBLIC_URL, since the SCIM base URL must name the real port');
+  }
+  if (
+    values.DATABASE_STATEMENT_TIMEOUT_MS > 0 &&
+    values.REQUEST_TIMEOUT_MS > 0 &&
+    values.DATABASE_STATEMENT_TIMEOUT_MS >= values.REQUEST_TIMEOUT_MS
+  ) {
+    // A statement still running when its request has been answered 503 holds a connection for
+    // nobody: the database must give up first, so the client reads why.
+    problems.push(
+      `DATABASE_STATEMENT_TIMEOUT_MS: must be less than REQUEST_TIMEOUT_MS (${values.REQUEST_TIMEOUT_MS}), got "${values.DATABASE_STATEMENT_TIMEOUT_MS}"`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -154,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: values.DATA_DIR,
     adminToken: values.ADMIN_TOKEN,
     jwtSecret: values.JWT_SECRET,
+    webhookSecretKeys,
     logLevel: values.LOG_LEVEL,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     webhooks: Object.freeze({
@@ -161,9 +218,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: values.WEBHOOK_TIMEOUT_MS,
       retryWindowMs: values.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
       retryBaseMs: values.WEBHOOK_RETRY_BASE_MS,
+      secretOverlapMs: values.WEBHOOK_SECRET_OVERLAP_SECONDS * 1000,
     }),
     dispatcher: values.DISPATCHER,
     eventRetentionDays: values.EVENT_RETENTION_DAYS,
     requestLogRetentionDays: values.REQUEST_LOG_RETENTION_DAYS,
+    limits: Object.freeze({
+      statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
+      requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
+      // Half the pool: however many requests one tenant sends, the other half of the
+      // connections stays for everyone else.
+      tenantMaxConcurrentRequests:
+        values.TENANT_MAX_CONCURRENT_REQUESTS ?? Math.max(1, Math.floor(values.DATABASE_POOL_SIZE / 2)),
+      tenantRateLimitPerSecond: values.TENANT_RATE_LIMIT_PER_SECOND,
+      maxPatchOperations: values.SCIM_MAX_PATCH_OPERATIONS,
+    }),
   });
 }

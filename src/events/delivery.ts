@@ -3,7 +3,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type { StoredEvent } from '../storage/outbox.js';
 import { eventJson } from './event-json.js';
-import { webhookHeaders } from './signing.js';
+import { webhookHeaders, type SigningSecrets } from './signing.js';
 import { checkWebhookUrl, guardedLookup, resolveWebhookTarget } from './target-guard.js';
 
 export interface DeliveryOptions {
@@ -38,13 +38,14 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /**
  * One signed POST of one event (Standard Webhooks: webhook-id is the event id, so a receiver
- * de-duplicates retries by it). Any 2xx is success; redirects are not followed, since a
- * redirect could lead anywhere the target check did not look. The connection goes only to an
- * address guardedLookup accepted, checked after DNS resolution, every time.
+ * de-duplicates retries by it), with one signature per secret in `secrets`. Any 2xx is success;
+ * redirects are not followed, since a redirect could lead anywhere the target check did not
+ * look. The connection goes only to an address guardedLookup accepted, checked after DNS
+ * resolution, every time.
  */
 export async function deliver(
   url: string,
-  secret: string,
+  secrets: SigningSecrets,
   event: StoredEvent,
   options: DeliveryOptions,
 ): Promise<DeliveryOutcome> {
@@ -63,7 +64,7 @@ export async function deliver(
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
     'user-agent': USER_AGENT,
-    ...webhookHeaders(secret, event.id, timestamp, body),
+    ...webhookHeaders(secrets, event.id, timestamp, body),
   };
   const send = target.protocol === 'https:' ? https.request : http.request;
   return new Promise<DeliveryOutcome>((resolve) => {

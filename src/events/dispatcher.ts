@@ -8,9 +8,13 @@ import type { OutboxStore, StoredEvent } from '../storage/outbox.js';
 import type { RequestLogStore } from '../storage/request-log-store.js';
 import type { WebhookLease, WebhookStore } from '../storage/webhook-store.js';
 import { deliver, type DeliveryOutcome } from './delivery.js';
+import type { SigningSecrets } from './signing.js';
+import { WebhookSecretError, type WebhookSecrets } from './webhook-secrets.js';
 
 export interface DispatcherOptions {
   readonly webhooks: WebhookConfig;
+  /** Decrypts each subscription's signing secrets for its deliveries. */
+  readonly secrets: WebhookSecrets;
   readonly retentionDays: number;
   readonly logger: Logger;
   /** The SCIM request log is pruned here too, past its own retention. */
@@ -26,7 +30,7 @@ export interface DispatcherOptions {
   readonly batchSize?: number;
   readonly metrics?: DispatcherMetrics;
   /** Replaces the HTTP delivery (tests of the dispatcher's own logic). */
-  readonly send?: (url: string, secret: string, event: StoredEvent) => Promise<DeliveryOutcome>;
+  readonly send?: (url: string, secrets: SigningSecrets, event: StoredEvent) => Promise<DeliveryOutcome>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -181,11 +185,23 @@ export class Dispatcher {
     return true;
   }
 
-  private send(lease: WebhookLease, event: StoredEvent): Promise<DeliveryOutcome> {
-    if (this.options.send !== undefined) return this.options.send(lease.url, lease.secret, event);
-    return deliver(lease.url, lease.secret, event, {
+  private async send(lease: WebhookLease, event: StoredEvent): Promise<DeliveryOutcome> {
+    const now = Date.now();
+    let secrets: SigningSecrets;
+    try {
+      secrets = this.options.secrets.signingSecrets(lease.tenantId, lease.id, lease.secrets, now);
+    } catch (error) {
+      // A failed attempt like any other: retried, shown in lastError (which names the missing
+      // or wrong key), and after the retry window the subscription is disabled. Restoring the
+      // key in time loses nothing.
+      if (error instanceof WebhookSecretError) return { ok: false, error: error.message };
+      throw error;
+    }
+    if (this.options.send !== undefined) return this.options.send(lease.url, secrets, event);
+    return deliver(lease.url, secrets, event, {
       timeoutMs: this.options.webhooks.timeoutMs,
       allowPrivateTargets: this.options.webhooks.allowPrivateTargets,
+      now: () => now,
     });
   }
 
@@ -211,6 +227,8 @@ export class Dispatcher {
     this.lastPrune = Date.now();
     const { requestLog } = this.options;
     if (requestLog !== undefined) await requestLog.store.prune(this.sql, requestLog.retentionDays);
+    // No delivery signs with them any more (WebhookSecrets.signingSecrets); this only clears them out.
+    await this.store.dropExpiredPreviousSecrets(this.sql);
     const pruned = await this.outbox.prune(this.sql, this.options.retentionDays);
     if (pruned > 0) {
       this.options.metrics?.pruned(pruned);

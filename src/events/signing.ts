@@ -7,6 +7,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type WebhookHeaderName = 'webhook-id' | 'webhook-timestamp' | 'webhook-signature';
 export type WebhookHeaders = Record<WebhookHeaderName, string>;
+/** The secrets one delivery is signed with: the current one first, then any still in their overlap. */
+export type SigningSecrets = readonly [string, ...string[]];
 
 export interface VerifyWebhookOptions {
   /** How far the timestamp may be from now, either way. */
@@ -42,12 +44,22 @@ export function signWebhook(secret: string, id: string, timestamp: number, body:
   return `v1,${hmac(key, id, String(timestamp), body)}`;
 }
 
-/** The three headers a delivery carries ("Webhook headers"). */
-export function webhookHeaders(secret: string, id: string, timestamp: number, body: string): WebhookHeaders {
+/**
+ * The three headers a delivery carries ("Webhook headers"). With several secrets the signature
+ * header lists one signature per secret, space-separated, as "Webhook headers" allows for zero-
+ * downtime rotation: a receiver holding any one of the secrets verifies the delivery.
+ */
+export function webhookHeaders(
+  secrets: string | SigningSecrets,
+  id: string,
+  timestamp: number,
+  body: string,
+): WebhookHeaders {
+  const list: readonly string[] = typeof secrets === 'string' ? [secrets] : secrets;
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': signWebhook(secret, id, timestamp, body),
+    'webhook-signature': list.map((secret) => signWebhook(secret, id, timestamp, body)).join(' '),
   };
 }
 

@@ -5,8 +5,9 @@ import type { OutboxStore } from '../storage/outbox.js';
 import type { WebhookChanges, WebhookFailureRecord, WebhookRecord, WebhookStore } from '../storage/webhook-store.js';
 import { isEventType, EVENT_TYPES } from './catalogue.js';
 import { deliver, type DeliveryOutcome } from './delivery.js';
-import { generateWebhookSecret } from './signing.js';
+import { generateWebhookSecret, type SigningSecrets } from './signing.js';
 import { checkWebhookUrl, resolveWebhookTarget } from './target-guard.js';
+import { WebhookSecretError, type ReencryptionReport, type WebhookSecrets } from './webhook-secrets.js';
 
 /** A request the admin API answers with 400, 404 or 410 and this sentence. */
 export class WebhookRequestError extends Error {
@@ -33,20 +34,22 @@ export class Webhooks {
     private readonly store: WebhookStore,
     private readonly outbox: OutboxStore,
     private readonly config: WebhookConfig,
+    private readonly secrets: WebhookSecrets,
   ) {
     this.sql = sqlOf(db);
   }
 
-  /** The secret is returned here and by rotateSecret only. */
+  /** The secret is returned here and by rotateSecret only; it is stored encrypted. */
   async create(tenantId: string, input: WebhookInput): Promise<{ webhook: WebhookRecord; secret: string }> {
     const url = await this.checkedUrl(input.url);
+    const id = randomUUID();
     const secret = generateWebhookSecret();
     const webhook = await this.store.create(this.sql, {
       tenantId,
-      id: randomUUID(),
+      id,
       url,
       eventTypes: this.checkedTypes(input.events),
-      secret,
+      secret: this.secrets.seal(tenantId, id, secret),
     });
     if (webhook === undefined) throw new WebhookRequestError(404, `No tenant "${tenantId}".`);
     return { webhook, secret };
@@ -77,11 +80,24 @@ export class Webhooks {
     if (!(await this.store.delete(this.sql, tenantId, id))) throw this.notFound(id);
   }
 
-  /** A new secret at once; deliveries after this are signed with it only. */
+  /**
+   * A new secret at once. Deliveries are signed with the new and the previous secret until
+   * `webhook.previousSecretExpiresAt` (WEBHOOK_SECRET_OVERLAP_SECONDS from now), so those
+   * already on their way, and receivers not yet given the new secret, still verify.
+   */
   async rotateSecret(tenantId: string, id: string): Promise<{ webhook: WebhookRecord; secret: string }> {
     const secret = generateWebhookSecret();
-    if (!(await this.store.rotateSecret(this.sql, tenantId, id, secret))) throw this.notFound(id);
-    return { webhook: await this.get(tenantId, id), secret };
+    const sealed = this.secrets.seal(tenantId, id, secret);
+    const webhook = await this.store.rotateSecret(this.sql, tenantId, id, sealed, this.config.secretOverlapMs);
+    return { webhook: this.found(webhook, id), secret };
+  }
+
+  /**
+   * Encrypts with the keyring's first key every secret not yet encrypted with it; the service
+   * runs it on every start (docs/operations.md, "Webhook secret encryption keys").
+   */
+  reencryptSecrets(): Promise<ReencryptionReport> {
+    return this.secrets.reencrypt(this.sql, this.store);
   }
 
   async failures(tenantId: string, id: string): Promise<WebhookFailureRecord[]> {
@@ -90,22 +106,32 @@ export class Webhooks {
   }
 
   /**
-   * Sends a failed event again, now, to the subscription's current URL with its current secret,
-   * and tells how it went. It does not move the subscription's cursor: the event is delivered
-   * out of its order, which its webhook-id lets a receiver recognise.
+   * Sends a failed event again, now, to the subscription's current URL, signed as a delivery
+   * would be now, and tells how it went. It does not move the subscription's cursor: the event
+   * is delivered out of its order, which its webhook-id lets a receiver recognise.
    */
   async replay(tenantId: string, id: string, failureId: string): Promise<DeliveryOutcome> {
     const failure = await this.store.failure(this.sql, tenantId, id, failureId);
     if (failure === undefined) throw new WebhookRequestError(404, `No failed delivery ${failureId} for webhook ${id}.`);
-    const target = await this.store.withSecret(this.sql, tenantId, id);
+    const target = await this.store.signingTarget(this.sql, tenantId, id);
     if (target === undefined) throw this.notFound(id);
     const [event] = await this.outbox.after(this.sql, tenantId, failure.eventSequence - 1, 1);
     if (event?.id !== failure.eventId) {
       throw new WebhookRequestError(410, `Event ${failure.eventSequence} is past the retention period and was pruned.`);
     }
-    const outcome = await deliver(target.url, target.secret, event, {
+    const now = Date.now();
+    let secrets: SigningSecrets;
+    try {
+      secrets = this.secrets.signingSecrets(tenantId, id, target.secrets, now);
+    } catch (error) {
+      // Told like a failed delivery: nothing was sent, and the reason names the key to restore.
+      if (error instanceof WebhookSecretError) return { ok: false, error: error.message };
+      throw error;
+    }
+    const outcome = await deliver(target.url, secrets, event, {
       timeoutMs: this.config.timeoutMs,
       allowPrivateTargets: this.config.allowPrivateTargets,
+      now: () => now,
     });
     if (outcome.ok) await this.store.markReplayed(this.sql, tenantId, failureId);
     return outcome;

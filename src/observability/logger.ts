@@ -4,8 +4,8 @@ import type { LogLevel } from '../config/config.js';
 export type { Logger } from 'pino';
 
 /**
- * Secrets never reach a log line: bearer tokens, the admin token, passwords and webhook secrets
- * are censored wherever they appear in a logged object.
+ * Secrets never reach a log line: bearer tokens, the admin token, passwords, webhook secrets and
+ * the keys that encrypt them are censored wherever they appear in a logged object.
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -16,11 +16,15 @@ export const REDACTED_PATHS = [
   'secret',
   'adminToken',
   'jwtSecret',
+  'previousSecret',
+  'webhookSecretKeys',
   '*.token',
   '*.password',
   '*.secret',
   '*.adminToken',
   '*.jwtSecret',
+  '*.previousSecret',
+  '*.webhookSecretKeys',
 ];
 
 // Credentials some clients put in the query string (RFC 6750 §2.3); we never accept them, but

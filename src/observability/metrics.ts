@@ -20,6 +20,7 @@ export class Metrics implements DispatcherMetrics {
   private readonly prunedEvents: Counter;
   private readonly deliverySeconds: Histogram<'outcome'>;
   private readonly compatRules: Counter<'rule' | 'provider'>;
+  private readonly tenantRefusals: Counter<'reason'>;
 
   /** `outboxLagSeconds` is asked at scrape time: the age of the oldest event still to deliver. */
   constructor(outboxLagSeconds: () => Promise<number>) {
@@ -53,6 +54,12 @@ export class Metrics implements DispatcherMetrics {
       labelNames: ['rule', 'provider'],
       registers: [this.registry],
     });
+    this.tenantRefusals = new Counter({
+      name: 'scim_tenant_requests_refused_total',
+      help: 'SCIM requests answered 429 because their tenant was over its limit, by limit: concurrency or rate.',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'scim_outbox_lag_seconds',
       help: 'Age of the oldest event not yet delivered to an enabled webhook subscription (0 when none waits).',
@@ -70,6 +77,10 @@ export class Metrics implements DispatcherMetrics {
 
   compatRule(rule: string, provider: string): void {
     this.compatRules.inc({ rule, provider });
+  }
+
+  tenantRequestRefused(reason: 'concurrency' | 'rate'): void {
+    this.tenantRefusals.inc({ reason });
   }
 
   retryScheduled(): void {

@@ -6,6 +6,7 @@ import { requireAuthenticated, type TenantContext } from './context.js';
 import type { ResourceService } from './resources.js';
 import { ID_ONLY } from '../scim/projection.js';
 import { isUuid } from '../scim/resource/ids.js';
+import { StatementCanceled, translateError } from '../storage/errors.js';
 
 export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
 
@@ -102,6 +103,12 @@ export class Bulk {
       }
     } catch (error) {
       if (error instanceof ScimError) return { result: failure(ctx, operation, error) };
+      // The statement timeout undid this operation alone (each runs in its own transaction): it
+      // fails as a 503 of its own (§3.7.3), and the operations already done stay reported done.
+      if (translateError(error) instanceof StatementCanceled) {
+        const canceled = new ScimError(503, undefined, 'The database took too long to carry out this operation.');
+        return { result: failure(ctx, operation, canceled) };
+      }
       throw error;
     }
   }

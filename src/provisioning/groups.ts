@@ -4,7 +4,7 @@ import type { Filter } from '../scim/filter/ast.js';
 import { matchesFilter } from '../scim/filter/evaluate.js';
 import type { ListQuery } from '../scim/list-query.js';
 import { applyPatch } from '../scim/patch/apply.js';
-import { parsePatchRequest } from '../scim/patch/request.js';
+import { checkPatchSize, DEFAULT_PATCH_LIMITS, parsePatchRequest, type PatchLimits } from '../scim/patch/request.js';
 import { isRequested, type Projection } from '../scim/projection.js';
 import type { JsonObject, JsonValue } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
@@ -39,6 +39,7 @@ export class Groups {
     private readonly groups: GroupStore,
     private readonly members: MemberStore,
     private readonly outbox: OutboxStore,
+    private readonly patchLimits: PatchLimits = DEFAULT_PATCH_LIMITS,
   ) {
     this.sql = sqlOf(db);
   }
@@ -96,6 +97,7 @@ export class Groups {
     projection: Projection = {},
   ): Promise<ResourceResult> {
     requireAuthenticated(ctx);
+    checkPatchSize(body, this.patchLimits);
     const normalized = normalizePatchBody(GROUP, body, id);
     noteRules(ctx, normalized.fired);
     const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(normalized.value));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ScimError } from '../scim/errors.js';
 import type { ListQuery } from '../scim/list-query.js';
 import { applyPatch } from '../scim/patch/apply.js';
-import { parsePatchRequest } from '../scim/patch/request.js';
+import { checkPatchSize, DEFAULT_PATCH_LIMITS, parsePatchRequest, type PatchLimits } from '../scim/patch/request.js';
 import { isRequested, type Projection } from '../scim/projection.js';
 import type { JsonObject, JsonValue } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
@@ -36,6 +36,7 @@ export class Users {
     private readonly users: UserStore,
     private readonly members: MemberStore,
     private readonly outbox: OutboxStore,
+    private readonly patchLimits: PatchLimits = DEFAULT_PATCH_LIMITS,
   ) {
     this.sql = sqlOf(db);
   }
@@ -82,6 +83,7 @@ export class Users {
     projection: Projection = {},
   ): Promise<ResourceResult> {
     requireAuthenticated(ctx);
+    checkPatchSize(body, this.patchLimits);
     const normalized = normalizePatchBody(USER, body, id);
     noteRules(ctx, normalized.fired);
     const operations = parsePatchRequest(normalized.value);

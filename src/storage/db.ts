@@ -5,6 +5,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { TransactionConflict, translateError } from './errors.js';
+import { holding, OneConnectionPool } from './one-connection-pool.js';
 import { statementName } from './prepared-sql.js';
 
 export type Database = PrismaClient;
@@ -28,16 +29,39 @@ const pools = new WeakMap<object, { pool: pg.Pool; named: boolean }>();
 
 export interface DatabaseOptions {
   /**
-   * Send hot statements as named prepared statements (the default). The embedded PGlite server
-   * serves every connection from one session, where a name prepared on one connection already
-   * exists for the next: there, statements go unnamed.
+   * The database is the embedded PGlite server, which serves every connection from ONE
+   * session: the app then uses one connection (OneConnectionPool), whatever the pool size.
+   * Statements go unnamed there: the session outlives a connection, so a name prepared on one
+   * that broke would still exist for its successor, which would prepare it again and fail.
    */
-  readonly namedStatements?: boolean;
+  readonly embedded?: boolean;
+  /**
+   * PostgreSQL's statement_timeout for every connection of the pool, in ms (0 or absent: the
+   * server's own), sent in the startup message: a statement running longer is canceled by the
+   * server (SQLSTATE 57014, errors.ts StatementCanceled) and frees its connection, so no request
+   * holds one indefinitely. Not for the embedded database: PGlite accepts the setting but
+   * never cancels (docs/operations.md).
+   */
+  readonly statementTimeoutMs?: number;
 }
 
+/**
+ * How long a Prisma transaction waits for a connection. Its default, 2 s, is shorter than the
+ * queue for the embedded database's one connection can be under load, and a tenant's deletion
+ * would fail for it; pg's own queue (the raw SQL's) waits without limit.
+ */
+const EMBEDDED_TRANSACTION_MAX_WAIT_MS = 60_000;
+
 export function createDatabase(url: string, poolSize: number, options: DatabaseOptions = {}): Database {
-  const named = options.namedStatements !== false;
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const embedded = options.embedded === true;
+  const named = !embedded;
+  const pool = embedded
+    ? new OneConnectionPool(url)
+    : new pg.Pool({
+        connectionString: url,
+        max: poolSize,
+        ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
+      });
   // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE, shutdown)
   // is dropped from the pool by pg itself; without a listener its 'error' event would crash
   // the process. Requests that were using a connection still get their own error.
@@ -47,7 +71,10 @@ export function createDatabase(url: string, poolSize: number, options: DatabaseO
     pool,
     named ? { statementNameGenerator: (query) => statementName(query.sql) as string } : {},
   );
-  const client = new PrismaClient({ adapter });
+  const client = new PrismaClient({
+    adapter,
+    ...(embedded ? { transactionOptions: { maxWait: EMBEDDED_TRANSACTION_MAX_WAIT_MS } } : {}),
+  });
   pools.set(client, { pool, named });
   return client;
 }
@@ -70,12 +97,66 @@ function entryOf(db: Database): { pool: pg.Pool; named: boolean } {
 function sqlOn(runner: pg.Pool | pg.PoolClient, named: boolean): Sql {
   const run = (sql: string, params: unknown[]) => {
     const name = named ? statementName(sql) : undefined;
-    return runner.query(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params });
+    const query = name === undefined ? { text: sql, values: params } : { name, text: sql, values: params };
+    return runner instanceof pg.Pool ? onPool(runner, query) : runner.query(query);
   };
   return {
     rows: async <T>(sql: string, ...params: unknown[]) => (await run(sql, params)).rows as T,
     execute: async (sql: string, ...params: unknown[]) => (await run(sql, params)).rowCount ?? 0,
   };
+}
+
+/**
+ * One statement on a pooled connection. pool.query() would close the connection on any error;
+ * an error the server reports for a statement (a unique violation, a 409) leaves it sound, so it
+ * goes back to the pool: reconnecting for every conflict costs a server a backend start, and
+ * the embedded database's only connection a gap in which its replacement must wait.
+ */
+async function onPool(pool: pg.Pool, query: pg.QueryConfig): Promise<pg.QueryResult> {
+  const lease = await leaseFrom(pool);
+  try {
+    return await lease.client.query(query);
+  } catch (error) {
+    if (!sound(error)) lease.broken = true;
+    throw error;
+  } finally {
+    lease.release();
+  }
+}
+
+/** An error the server reported for a statement: ERROR, not FATAL or PANIC, which end the session. */
+function sound(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.severity === 'ERROR';
+}
+
+interface Lease {
+  readonly client: pg.PoolClient;
+  /** Set when the connection failed: it is closed on release, not pooled again. */
+  broken: boolean;
+  release(): void;
+}
+
+/**
+ * A connection taken from the pool until release(). While it is out, its 'error' event (the
+ * server ended the session, the socket broke between two statements) would crash the process
+ * without a listener, as pg emits it when no query is waiting for the answer: here it marks the
+ * connection broken, and the next statement on it fails on its own.
+ */
+async function leaseFrom(pool: pg.Pool): Promise<Lease> {
+  const client = await pool.connect();
+  const onError = () => {
+    lease.broken = true;
+  };
+  const lease: Lease = {
+    client,
+    broken: false,
+    release() {
+      client.removeListener('error', onError);
+      client.release(lease.broken);
+    },
+  };
+  client.on('error', onError);
+  return lease;
 }
 
 /** SQL outside any transaction: each statement commits on its own. */
@@ -85,8 +166,8 @@ export function sqlOf(db: Database): Sql {
 }
 
 /**
- * Whether the database takes COPY … FROM STDIN: the embedded PGlite server (the one made
- * without named statements) does not, and a COPY to it never ends.
+ * Whether the database takes COPY … FROM STDIN: the embedded PGlite server (the one whose
+ * statements go unnamed) does not, and a COPY to it never ends.
  */
 export function canCopy(db: Database): boolean {
   return entryOf(db).named;
@@ -100,19 +181,19 @@ export function canCopy(db: Database): boolean {
  */
 export async function copyInto(db: Database, copySql: string, rows: (q: Sql) => Promise<string>): Promise<void> {
   const { pool, named } = entryOf(db);
-  const client = await pool.connect();
-  let broken = false;
+  const lease = await leaseFrom(pool);
+  const { client } = lease;
   try {
     await client.query('BEGIN');
-    const text = await rows(sqlOn(client, named));
+    const text = await holding(pool, () => rows(sqlOn(client, named)));
     if (text !== '') await pipeline(Readable.from([text]), client.query(copyFrom(copySql)));
     await client.query('COMMIT');
   } catch (error) {
     // A connection left mid-COPY or mid-transaction must not go back to the pool.
-    broken = true;
+    lease.broken = true;
     throw translateError(error);
   } finally {
-    client.release(broken);
+    lease.release();
   }
 }
 
@@ -141,15 +222,21 @@ const ATTEMPTS = 3;
  * everything it writes, its events included, commits or rolls back together. A transaction
  * that loses a deadlock or serialization race (40P01, 40001) rolled back whole and is run
  * again, so the work must only touch the database and values it computes itself.
+ *
+ * The work holds its connection until it returns, so it must not wait for anything that needs
+ * another: on the embedded database's one connection that would wait forever (the pool refuses
+ * it, see OneConnectionPool), on a server once the pool is exhausted. A statement that fails
+ * leaves the transaction to ROLLBACK, and the connection goes back to the pool sound; one that
+ * broke is closed, and the next request gets a new one.
  */
 export async function inTransaction<T>(db: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
   const { pool, named } = entryOf(db);
   for (let attempt = 1; ; attempt += 1) {
-    const client = await pool.connect();
-    let broken = false;
+    const lease = await leaseFrom(pool);
+    const { client } = lease;
     try {
       await client.query('BEGIN');
-      const result = await work(sqlOn(client, named));
+      const result = await holding(pool, () => work(sqlOn(client, named)));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -157,12 +244,12 @@ export async function inTransaction<T>(db: Database, work: (tx: Transaction) => 
         await client.query('ROLLBACK');
       } catch {
         // The connection itself failed: it must not go back to the pool.
-        broken = true;
+        lease.broken = true;
       }
       if (attempt < ATTEMPTS && translateError(error) instanceof TransactionConflict) continue;
       throw error;
     } finally {
-      client.release(broken);
+      lease.release();
     }
   }
 }

@@ -18,12 +18,18 @@ export class DataDirInUseError extends Error {
 export async function openDatabaseServer(config: {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
-  readonly databasePoolSize: number;
 }): Promise<DatabaseServer> {
   if (config.databaseUrl !== undefined) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
-  // The pool plus the migrator's own connection.
-  return startEmbeddedDatabase(config.dataDir, config.databasePoolSize + 1);
+  return startEmbeddedDatabase(config.dataDir);
 }
+
+/**
+ * Connections the socket server admits. Every one is served by the same PGlite session, with the
+ * protocol messages of connections in use at once interleaved, so only one may be in use: the
+ * app's (storage/one-connection-pool.ts), or before it the migrator's. The second is room for a
+ * replacement to connect while a broken connection, or the migrator's, is still closing.
+ */
+const EMBEDDED_SERVER_CONNECTIONS = 2;
 
 /**
  * The zero-setup default: PGlite (PostgreSQL compiled to WebAssembly) persisted under
@@ -33,9 +39,13 @@ export async function openDatabaseServer(config: {
  *   same directory would silently fork the data. A lock file refuses it.
  * - Nobody else on the machine: the socket is a Unix socket inside DATA_DIR (mode 0700), not a
  *   TCP port any local user could reach without a password.
- * - PGlite runs one statement at a time; the socket server queues concurrent transactions.
+ * - One session for every connection: clients must use one connection at a time (see
+ *   EMBEDDED_SERVER_CONNECTIONS); the app does, through one connection.
  */
-export async function startEmbeddedDatabase(dataDir: string, maxConnections: number): Promise<DatabaseServer> {
+export async function startEmbeddedDatabase(
+  dataDir: string,
+  maxConnections = EMBEDDED_SERVER_CONNECTIONS,
+): Promise<DatabaseServer> {
   const directory = resolve(dataDir);
   await mkdir(directory, { recursive: true, mode: 0o700 });
   await chmod(directory, 0o700);

@@ -10,8 +10,18 @@ export class TransactionConflict extends Error {
   override name = 'TransactionConflict';
 }
 
+/**
+ * The database canceled a statement (SQLSTATE 57014, query_canceled): it ran past the
+ * connection's statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS), or an operator canceled it with
+ * pg_cancel_backend(). Either way the statement's work is undone and the request may be retried.
+ */
+export class StatementCanceled extends Error {
+  override name = 'StatementCanceled';
+}
+
 const UNIQUE = '23505';
 const RETRYABLE = new Set(['40001', '40P01']);
+const CANCELED = '57014';
 
 /** The SQLSTATE of a database error, however the driver or Prisma wrapped it. */
 export function postgresCode(error: unknown): string | undefined {
@@ -33,5 +43,6 @@ export function translateError(error: unknown): unknown {
   if (code === UNIQUE) return new UniqueViolation('unique constraint violated', { cause: error });
   if (code !== undefined && RETRYABLE.has(code))
     return new TransactionConflict('transaction conflict', { cause: error });
+  if (code === CANCELED) return new StatementCanceled('statement canceled', { cause: error });
   return error;
 }

@@ -50,9 +50,14 @@ export class TenantStore {
    * Removes the tenant and every row it owns: through ON DELETE CASCADE, and its request log
    * explicitly (no foreign key, see RequestLogStore.insert). The tenant goes first: that waits
    * for a log batch being written for it, whose rows the second statement then sees.
+   *
+   * A large tenant's cascade may take longer than the statement timeout that bounds SCIM requests
+   * (DATABASE_STATEMENT_TIMEOUT_MS), and an operator's deletion must not fail for it: the
+   * transaction lifts it for itself (SET LOCAL ends with the transaction).
    */
   async delete(id: string): Promise<boolean> {
-    const [{ count }] = await this.db.$transaction([
+    const [, { count }] = await this.db.$transaction([
+      this.db.$executeRawUnsafe('SET LOCAL statement_timeout = 0'),
       this.db.tenant.deleteMany({ where: { id } }),
       this.db.requestLogEntry.deleteMany({ where: { tenantId: id } }),
     ]);

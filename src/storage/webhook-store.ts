@@ -14,14 +14,35 @@ export interface WebhookRecord {
   readonly failingSince: Date | undefined;
   readonly lastError: string | undefined;
   readonly nextAttemptAt: Date;
+  /** Until when deliveries are signed with the secret before the last rotation too. */
+  readonly previousSecretExpiresAt: Date | undefined;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
 
+/**
+ * A subscription's signing secrets as stored: encrypted by events/webhook-secrets.ts, or `whsec_`
+ * plaintext in rows written before secrets were encrypted (the service re-encrypts those at start).
+ */
+export interface StoredSecrets {
+  readonly secret: string;
+  /** The secret before the last rotation, kept until previousSecretExpiresAt. */
+  readonly previousSecret: string | undefined;
+  readonly previousSecretExpiresAt: Date | undefined;
+}
+
 /** A subscription a dispatcher holds the lease of; every write it makes is fenced by the token. */
 export interface WebhookLease extends WebhookRecord {
-  readonly secret: string;
+  readonly secrets: StoredSecrets;
   readonly leaseToken: string;
+}
+
+/** One subscription's stored secrets, to be re-encrypted with the keyring's first key. */
+export interface StoredSecretsRow {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly secret: string;
+  readonly previousSecret: string | undefined;
 }
 
 export interface WebhookFailureRecord {
@@ -48,9 +69,11 @@ interface SubscriptionRow {
   failing_since: Date | null;
   last_error: string | null;
   next_attempt_at: Date;
+  previous_secret_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
   secret?: string;
+  previous_secret?: string | null;
   lease_token?: string | null;
 }
 
@@ -67,7 +90,7 @@ interface FailureRow {
 }
 
 const COLUMNS = `tenant_id, id, url, event_types, enabled, disabled_reason, delivered_sequence, attempts,
-  failing_since, last_error, next_attempt_at, created_at, updated_at`;
+  failing_since, last_error, next_attempt_at, previous_secret_expires_at, created_at, updated_at`;
 const FAILURE_COLUMNS =
   'tenant_id, id, subscription_id, event_sequence, event_id, attempts, last_error, failed_at, replayed_at';
 
@@ -84,8 +107,21 @@ function toRecord(row: SubscriptionRow): WebhookRecord {
     failingSince: row.failing_since ?? undefined,
     lastError: row.last_error ?? undefined,
     nextAttemptAt: row.next_attempt_at,
+    previousSecretExpiresAt: row.previous_secret_expires_at ?? undefined,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+function storedSecrets(row: {
+  secret: string;
+  previous_secret?: string | null;
+  previous_secret_expires_at: Date | null;
+}): StoredSecrets {
+  return {
+    secret: row.secret,
+    previousSecret: row.previous_secret ?? undefined,
+    previousSecretExpiresAt: row.previous_secret_expires_at ?? undefined,
   };
 }
 
@@ -108,6 +144,7 @@ export interface NewWebhook {
   readonly id: string;
   readonly url: string;
   readonly eventTypes: readonly string[];
+  /** Encrypted by the caller; stored as given. */
   readonly secret: string;
 }
 
@@ -160,14 +197,22 @@ export class WebhookStore {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  /** The subscription's URL and secret, for a delivery outside the dispatcher (replay). */
-  async withSecret(q: Sql, tenantId: string, id: string): Promise<{ url: string; secret: string } | undefined> {
-    const rows = await q.rows<{ url: string; secret: string }[]>(
-      `SELECT url, secret FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2::uuid`,
+  /** The subscription's URL and secrets, for a delivery outside the dispatcher (replay). */
+  async signingTarget(
+    q: Sql,
+    tenantId: string,
+    id: string,
+  ): Promise<{ url: string; secrets: StoredSecrets } | undefined> {
+    const rows = await q.rows<
+      { url: string; secret: string; previous_secret: string | null; previous_secret_expires_at: Date | null }[]
+    >(
+      `SELECT url, secret, previous_secret, previous_secret_expires_at
+         FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2::uuid`,
       tenantId,
       id,
     );
-    return rows[0];
+    const row = rows[0];
+    return row === undefined ? undefined : { url: row.url, secrets: storedSecrets(row) };
   }
 
   /**
@@ -198,14 +243,97 @@ export class WebhookStore {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  async rotateSecret(q: Sql, tenantId: string, id: string, secret: string): Promise<boolean> {
-    const changed = await q.execute(
-      `UPDATE webhook_subscriptions SET secret = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2::uuid`,
+  /**
+   * Replaces the secret (encrypted by the caller). The one it replaces stays in use, as stored,
+   * for `overlapMs` (none when 0); a secret kept from an earlier rotation is dropped.
+   */
+  async rotateSecret(
+    q: Sql,
+    tenantId: string,
+    id: string,
+    secret: string,
+    overlapMs: number,
+  ): Promise<WebhookRecord | undefined> {
+    // The right-hand sides of SET read the row as it was, so `secret` there is the old one.
+    // bigint: 30 days, the longest overlap, is more milliseconds than an integer holds.
+    const rows = await q.rows<SubscriptionRow[]>(
+      `UPDATE webhook_subscriptions SET
+         previous_secret = CASE WHEN $4::bigint > 0 THEN secret END,
+         previous_secret_expires_at = CASE WHEN $4::bigint > 0 THEN now() + $4::bigint * interval '1 millisecond' END,
+         secret = $3,
+         updated_at = now()
+       WHERE tenant_id = $1 AND id = $2::uuid
+       RETURNING ${COLUMNS}`,
       tenantId,
       id,
       secret,
+      overlapMs,
     );
-    return changed > 0;
+    const row = rows[0];
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** Forgets previous secrets whose overlap has ended; they are never used again. */
+  async dropExpiredPreviousSecrets(q: Sql): Promise<number> {
+    return q.execute(
+      `UPDATE webhook_subscriptions SET previous_secret = NULL, previous_secret_expires_at = NULL
+        WHERE previous_secret_expires_at <= now()`,
+    );
+  }
+
+  /**
+   * Up to `limit` subscriptions, in key order after `after`, with a secret (current or previous)
+   * that does not start with `currentPrefix`: plaintext from before encryption, or encrypted
+   * with another key than the keyring's first.
+   */
+  async secretsToReencrypt(
+    q: Sql,
+    currentPrefix: string,
+    after: { readonly tenantId: string; readonly id: string } | undefined,
+    limit: number,
+  ): Promise<StoredSecretsRow[]> {
+    // starts_with, not LIKE: a key id may contain _, which LIKE reads as a wildcard.
+    const rows = await q.rows<{ tenant_id: string; id: string; secret: string; previous_secret: string | null }[]>(
+      `SELECT tenant_id, id, secret, previous_secret FROM webhook_subscriptions
+        WHERE (NOT starts_with(secret, $1) OR NOT starts_with(previous_secret, $1))
+          AND ($2::text IS NULL OR (tenant_id, id) > ($2, $3::uuid))
+        ORDER BY tenant_id, id
+        LIMIT $4`,
+      currentPrefix,
+      after?.tenantId ?? null,
+      after?.id ?? null,
+      limit,
+    );
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      id: r.id,
+      secret: r.secret,
+      previousSecret: r.previous_secret ?? undefined,
+    }));
+  }
+
+  /**
+   * Writes re-encrypted secrets, only if the row still holds what was read: a rotation (or
+   * another process re-encrypting) in between wins, and this write is skipped.
+   */
+  async replaceSecrets(
+    q: Sql,
+    read: StoredSecretsRow,
+    secret: string,
+    previousSecret: string | undefined,
+  ): Promise<boolean> {
+    return (
+      (await q.execute(
+        `UPDATE webhook_subscriptions SET secret = $5, previous_secret = $6
+          WHERE tenant_id = $1 AND id = $2::uuid AND secret = $3 AND previous_secret IS NOT DISTINCT FROM $4`,
+        read.tenantId,
+        read.id,
+        read.secret,
+        read.previousSecret ?? null,
+        secret,
+        previousSecret ?? null,
+      )) > 0
+    );
   }
 
   async delete(q: Sql, tenantId: string, id: string): Promise<boolean> {
@@ -232,13 +360,13 @@ export class WebhookStore {
            ORDER BY c.next_attempt_at
            LIMIT 1
            FOR UPDATE SKIP LOCKED)
-       RETURNING ${COLUMNS}, secret, lease_token`,
+       RETURNING ${COLUMNS}, secret, previous_secret, lease_token`,
       leaseToken,
       leaseMs,
     );
     const row = rows[0];
-    if (row === undefined || row.secret === undefined) return undefined;
-    return { ...toRecord(row), secret: row.secret, leaseToken };
+    if (row?.secret === undefined) return undefined;
+    return { ...toRecord(row), secrets: storedSecrets({ ...row, secret: row.secret }), leaseToken };
   }
 
   /** Moves the cursor past a delivered (or filtered-out) event; false once the lease is lost. */

@@ -40,6 +40,8 @@ export interface BlackBox {
   readonly url: string;
   readonly adminToken: string;
   readonly service: ServiceProcess;
+  /** The server PostgreSQL database, to check from outside what the service stored (server mode). */
+  readonly databaseUrl: string | undefined;
   /** Creates a tenant through the admin API, with a read-write and a read-only token. */
   tenant(id?: string): Promise<Tenant>;
   /** An admin API call (path under the origin, e.g. /admin/v1/tenants). */
@@ -112,6 +114,7 @@ export async function startBlackBox(mode: Mode, options: BlackBoxOptions = {}): 
       DATABASE_URL: database.url,
       ADMIN_TOKEN: adminToken,
       JWT_SECRET: randomBytes(32).toString('hex'),
+      WEBHOOK_SECRET_ENCRYPTION_KEYS: `blackbox:${randomBytes(32).toString('base64')}`,
     });
   }
   const stop = async () => {
@@ -153,6 +156,7 @@ export async function startBlackBox(mode: Mode, options: BlackBoxOptions = {}): 
     url,
     adminToken,
     service,
+    databaseUrl: database?.url,
     admin,
     async tenant(id = `t-${randomBytes(5).toString('hex')}`) {
       const created = await admin('POST', '/admin/v1/tenants', { id, name: `Black-box ${id}` });

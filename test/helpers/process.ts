@@ -20,7 +20,17 @@ export function startService(env: Record<string, string>, entry = ENTRY): Servic
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" (npm test does it first).`);
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([k]) => !['DATABASE_URL', 'ADMIN_TOKEN', 'JWT_SECRET', 'PUBLIC_URL', 'PORT', 'HOST', 'DATA_DIR'].includes(k),
+      ([k]) =>
+        ![
+          'DATABASE_URL',
+          'ADMIN_TOKEN',
+          'JWT_SECRET',
+          'WEBHOOK_SECRET_ENCRYPTION_KEYS',
+          'PUBLIC_URL',
+          'PORT',
+          'HOST',
+          'DATA_DIR',
+        ].includes(k),
     ),
   );
   const child = spawn(process.execPath, [entry], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

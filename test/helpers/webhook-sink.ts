@@ -22,6 +22,17 @@ export interface WebhookSink {
   close(): Promise<void>;
 }
 
+/** The three Standard Webhooks headers of a delivery, as the standardwebhooks package takes them. */
+export function signatureHeaders(
+  d: Delivery,
+): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+  return {
+    'webhook-id': String(d.headers['webhook-id']),
+    'webhook-timestamp': String(d.headers['webhook-timestamp']),
+    'webhook-signature': String(d.headers['webhook-signature']),
+  };
+}
+
 /** A webhook receiver on 127.0.0.1 that records every request; tests close it. */
 export async function webhookSink(): Promise<WebhookSink> {
   const deliveries: Delivery[] = [];

@@ -2,12 +2,14 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliver } from '../../src/events/delivery.js';
 import { Dispatcher } from '../../src/events/dispatcher.js';
+import { WebhookSecrets } from '../../src/events/webhook-secrets.js';
+import { sqlOf } from '../../src/storage/db.js';
 import { OutboxStore } from '../../src/storage/outbox.js';
 import { WebhookStore } from '../../src/storage/webhook-store.js';
 import { adminClient } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { scimTenant, type ScimClient } from '../helpers/scim.js';
-import { webhookSink, type Delivery, type WebhookSink } from '../helpers/webhook-sink.js';
+import { signatureHeaders as signed, webhookSink, type Delivery, type WebhookSink } from '../helpers/webhook-sink.js';
 
 // Webhook subscriptions and their delivery (issue 5, points 3 and 4; docs/events.md).
 
@@ -154,7 +156,7 @@ describe('webhook subscriptions (admin API)', () => {
     const s = await sink();
     const outcome = await deliver(
       s.url,
-      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
       {
         id: '3b241101-e2bb-4255-8caf-4136c566a962',
         type: 'user.created',
@@ -198,12 +200,63 @@ describe('webhook delivery', () => {
     expect(JSON.parse(delivery.body)).toEqual(pulled.json<{ events: unknown[] }>().events[0]);
   });
 
+  it('signs with the old and the new secret for the overlap after a rotation, then with the new one only', async () => {
+    const s = await sink();
+    const scim = await scimTenant(t, 'whrotate');
+    const base = `/admin/v1/tenants/${scim.tenantId}/webhooks`;
+    const { webhook, secret: oldSecret } = await subscribe(scim.tenantId, s.url);
+    expect(webhook).toMatchObject({ previousSecretExpiresAt: null });
+    // An event committed before the rotation and still waiting for delivery when it happens.
+    await admin.call('PATCH', `${base}/${webhook.id}`, { enabled: false });
+    const before = await scim.createUser({ userName: 'before@wh.test' });
+
+    const rotatedAt = Date.now();
+    const rotated = await admin.call('POST', `${base}/${webhook.id}/rotate-secret`);
+    expect(rotated.statusCode).toBe(200);
+    const { secret: newSecret, previousSecretExpiresAt } = rotated.json<{
+      secret: string;
+      previousSecretExpiresAt: string;
+    }>();
+    // WEBHOOK_SECRET_OVERLAP_SECONDS: 24 hours by default.
+    expect(Math.abs(Date.parse(previousSecretExpiresAt) - rotatedAt - 86_400_000)).toBeLessThan(5_000);
+    const shown = await admin.call('GET', `${base}/${webhook.id}`);
+    expect(shown.json()).toMatchObject({ previousSecretExpiresAt });
+    expect(shown.body).not.toContain(newSecret);
+
+    await admin.call('PATCH', `${base}/${webhook.id}`, { enabled: true });
+    const after = await scim.createUser({ userName: 'after@wh.test' });
+    const deliveries = await s.waitFor(2);
+    expect(deliveries.map((d) => eventOf(d).resourceId)).toEqual([before.id, after.id]);
+    for (const delivery of deliveries) {
+      expect(signed(delivery)['webhook-signature'].split(' ')).toHaveLength(2);
+      // A receiver still holding the old secret verifies, and so does one given the new secret.
+      const id = eventOf(delivery).resourceId;
+      expect(new Webhook(oldSecret).verify(delivery.body, signed(delivery))).toMatchObject({ resourceId: id });
+      expect(new Webhook(newSecret).verify(delivery.body, signed(delivery))).toMatchObject({ resourceId: id });
+    }
+
+    // The overlap ends: moved into the past rather than waited for.
+    await sqlOf(t.deps.db).execute(
+      `UPDATE webhook_subscriptions SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1::uuid`,
+      webhook.id,
+    );
+    const late = await scim.createUser({ userName: 'late@wh.test' });
+    const [lateDelivery] = await s.waitFor(1, (d) => eventOf(d).resourceId === late.id);
+    if (lateDelivery === undefined) throw new Error('no delivery');
+    expect(signed(lateDelivery)['webhook-signature'].split(' ')).toHaveLength(1);
+    expect(new Webhook(newSecret).verify(lateDelivery.body, signed(lateDelivery))).toMatchObject({
+      resourceId: late.id,
+    });
+    expect(() => new Webhook(oldSecret).verify(lateDelivery.body, signed(lateDelivery))).toThrow();
+  });
+
   it('sends at once when woken after a commit, instead of at its next poll', async () => {
     const s = await sink();
     const scim = await scimTenant(t, 'whwake');
     await subscribe(scim.tenantId, s.url);
     const slow = new Dispatcher(t.deps.db, new WebhookStore(), new OutboxStore(), {
       webhooks: t.deps.config.webhooks,
+      secrets: new WebhookSecrets(t.deps.secrets.webhookSecretKeys),
       retentionDays: 30,
       logger: t.deps.logger,
       pollMs: 60_000,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,12 @@ describe('npm start with no DATABASE_URL (embedded PGlite under DATA_DIR)', () =
     );
     expect(scimBaseUrl).toBe(`${base}/scim/v2/default`);
     expect(statSync(join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
+    // The key that encrypts webhook secrets is generated beside the tokens, and never shown.
+    const { webhookSecretKey = '' } = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as {
+      webhookSecretKey?: string;
+    };
+    expect(webhookSecretKey).toMatch(/^local:[A-Za-z0-9+/]{43}=$/);
+    expect(first.stdout()).not.toContain(webhookSecretKey.slice('local:'.length));
     // The tokens are printed in the banner only, never in a log line.
     const logLines = first
       .stdout()
@@ -150,6 +156,7 @@ describe('npm start with no DATABASE_URL (embedded PGlite under DATA_DIR)', () =
     expect(await p.exited).toBe(1);
     expect(p.stderr()).toMatch(/ADMIN_TOKEN: is required when DATABASE_URL is set/);
     expect(p.stderr()).toMatch(/JWT_SECRET: is required when DATABASE_URL is set/);
+    expect(p.stderr()).toMatch(/WEBHOOK_SECRET_ENCRYPTION_KEYS: is required when DATABASE_URL is set/);
   });
 
   it('refuses invalid settings at start with every problem listed', async () => {

@@ -15,7 +15,13 @@ afterAll(() => database.drop());
 
 const migrateCommand = () =>
   run(process.execPath, [ENTRY], {
-    env: { ...process.env, DATABASE_URL: database.url, ADMIN_TOKEN: 'a'.repeat(16), JWT_SECRET: 'j'.repeat(32) },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      ADMIN_TOKEN: 'a'.repeat(16),
+      JWT_SECRET: 'j'.repeat(32),
+      WEBHOOK_SECRET_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    },
   });
 
 describe('npm run migrate', () => {

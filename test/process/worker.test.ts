@@ -28,6 +28,8 @@ function worker(env: Record<string, string> = {}): ServiceProcess {
       DATABASE_URL: t.database.url,
       ADMIN_TOKEN: `adm_${randomBytes(16).toString('hex')}`,
       JWT_SECRET: randomBytes(32).toString('hex'),
+      // The key the app that made the subscriptions encrypted their secrets with, as replicas share it.
+      WEBHOOK_SECRET_ENCRYPTION_KEYS: t.env['WEBHOOK_SECRET_ENCRYPTION_KEYS'] ?? '',
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       // A 1 s attempt timeout makes the lease 3 s: a killed worker's subscriptions free up soon.
       WEBHOOK_TIMEOUT_MS: '1000',

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { closeDatabase, createDatabase, inTransaction, sqlOf } from '../../src/storage/db.js';
+import { inTransaction, sqlOf } from '../../src/storage/db.js';
 import { startEmbeddedDatabase, type DatabaseServer } from '../../src/storage/embedded.js';
 import { OutboxStore } from '../../src/storage/outbox.js';
+import { WebhookStore } from '../../src/storage/webhook-store.js';
 import { migrate } from '../../src/storage/migrate.js';
+import { adminClient } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import {
   ENTERPRISE_SCHEMA,
@@ -25,8 +27,7 @@ let t: TestApp;
 let scim: ScimClient;
 
 beforeAll(async () => {
-  // Room for the app's pool of 4 and the second pool one test opens beside it.
-  server = await startEmbeddedDatabase(dir, 8);
+  server = await startEmbeddedDatabase(dir);
   await migrate(server.url);
   t = await createTestApp({ database: { url: server.url, name: 'pglite', drop: async () => {} }, embedded: true });
   scim = await scimTenant(t, 'pglite');
@@ -109,27 +110,24 @@ describe('resource SQL on the embedded PGlite database', () => {
     expect(await ids('/Users', `groups.value eq "${outer.id}"`)).toEqual([carol.id]);
     expect(await ids('/Users', `meta.location ew "/Users/${carol.id}"`)).toEqual([carol.id]);
 
-    const db = createDatabase(server.url, 2, { namedStatements: false });
-    try {
-      const outbox = new OutboxStore();
-      const events = [1, 2].map(() => ({
-        id: randomUUID(),
-        type: 'user.updated',
-        resourceType: 'User' as const,
-        resourceId: carol.id,
-        externalId: undefined,
-        data: { userName: 'carol@example.com' },
-        changedAttributes: ['title'],
-      }));
-      // The requests above appended their own events first.
-      const last = (await outbox.after(sqlOf(db), scim.tenantId, 0, 10_000)).at(-1)?.sequence ?? 0;
-      expect(last).toBeGreaterThan(0);
-      const stored = await inTransaction(db, (tx) => outbox.append(tx, scim.tenantId, events));
-      expect(stored.map((e) => e.sequence)).toEqual([last + 1, last + 2]);
-      expect((await outbox.after(sqlOf(db), scim.tenantId, last + 1, 10)).map((e) => e.id)).toEqual([events[1]?.id]);
-    } finally {
-      await closeDatabase(db);
-    }
+    // The app's own database: the embedded server serves one connection at a time.
+    const db = t.deps.db;
+    const outbox = new OutboxStore();
+    const events = [1, 2].map(() => ({
+      id: randomUUID(),
+      type: 'user.updated',
+      resourceType: 'User' as const,
+      resourceId: carol.id,
+      externalId: undefined,
+      data: { userName: 'carol@example.com' },
+      changedAttributes: ['title'],
+    }));
+    // The requests above appended their own events first.
+    const last = (await outbox.after(sqlOf(db), scim.tenantId, 0, 10_000)).at(-1)?.sequence ?? 0;
+    expect(last).toBeGreaterThan(0);
+    const stored = await inTransaction(db, (tx) => outbox.append(tx, scim.tenantId, events));
+    expect(stored.map((e) => e.sequence)).toEqual([last + 1, last + 2]);
+    expect((await outbox.after(sqlOf(db), scim.tenantId, last + 1, 10)).map((e) => e.id)).toEqual([events[1]?.id]);
   });
 
   it('serves concurrent requests, which PGlite runs on one session, without statement name clashes', async () => {
@@ -148,5 +146,30 @@ describe('resource SQL on the embedded PGlite database', () => {
       scim.tenantId,
     );
     expect(Number(logged[0]?.n)).toBeGreaterThanOrEqual(24);
+  });
+
+  it('rotates, re-encrypts and forgets webhook secrets with the same SQL as on PostgreSQL 15', async () => {
+    const admin = adminClient(t.app, t.adminToken);
+    const base = `/admin/v1/tenants/${scim.tenantId}/webhooks`;
+    const { id } = (await admin.call('POST', base, { url: 'http://127.0.0.1:9/hook' })).json<{ id: string }>();
+    const rotated = await admin.call('POST', `${base}/${id}/rotate-secret`);
+    expect(rotated.json<{ previousSecretExpiresAt: string | null }>().previousSecretExpiresAt).not.toBeNull();
+    const q = sqlOf(t.deps.db);
+    await q.execute(
+      `UPDATE webhook_subscriptions SET secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' WHERE id = $1::uuid`,
+      id,
+    );
+    expect(await t.deps.webhooks.reencryptSecrets()).toMatchObject({ reencrypted: 1, failed: [] });
+    await q.execute(
+      `UPDATE webhook_subscriptions SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1::uuid`,
+      id,
+    );
+    expect(await new WebhookStore().dropExpiredPreviousSecrets(q)).toBe(1);
+    const [row] = await q.rows<{ secret: string; previous_secret: string | null }[]>(
+      'SELECT secret, previous_secret FROM webhook_subscriptions WHERE id = $1::uuid',
+      id,
+    );
+    expect(row?.secret).toMatch(/^enc:v1:test:/);
+    expect(row?.previous_secret).toBeNull();
   });
 });

@@ -48,7 +48,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-Name of the Secret holding ADMIN_TOKEN, JWT_SECRET and DATABASE_URL.
+Name of the Secret holding ADMIN_TOKEN, JWT_SECRET, WEBHOOK_SECRET_ENCRYPTION_KEYS and DATABASE_URL.
 */}}
 {{- define "scim.secretName" -}}
 {{- if .Values.existingSecret }}

@@ -93,6 +93,12 @@ export const webhookSchema = {
     attempts: { type: 'integer', description: 'Failed attempts at the current event.' },
     lastError: { type: ['string', 'null'] },
     nextAttemptAt: { type: 'string', format: 'date-time' },
+    previousSecretExpiresAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description:
+        'After a secret rotation: until when deliveries are signed with the previous secret too (WEBHOOK_SECRET_OVERLAP_SECONDS).',
+    },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
@@ -107,6 +113,7 @@ export const webhookSchema = {
     'attempts',
     'lastError',
     'nextAttemptAt',
+    'previousSecretExpiresAt',
     'createdAt',
     'updatedAt',
   ],

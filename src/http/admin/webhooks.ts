@@ -16,6 +16,7 @@ const present = (w: WebhookRecord) => ({
   attempts: w.attempts,
   lastError: w.lastError ?? null,
   nextAttemptAt: w.nextAttemptAt.toISOString(),
+  previousSecretExpiresAt: w.previousSecretExpiresAt?.toISOString() ?? null,
   createdAt: w.createdAt.toISOString(),
   updatedAt: w.updatedAt.toISOString(),
 });
@@ -162,7 +163,9 @@ export function webhookRoutes(deps: Deps) {
       '/tenants/:id/webhooks/:webhookId/rotate-secret',
       {
         schema: {
-          summary: 'Replace the signing secret (shown once); later deliveries use only the new one',
+          summary: 'Replace the signing secret (shown once)',
+          description:
+            'Until previousSecretExpiresAt (WEBHOOK_SECRET_OVERLAP_SECONDS, 24 hours by default) every delivery carries a signature with the new secret and one with the previous secret, so deliveries already under way and receivers not yet given the new secret still verify; after it, only the new one. A rotation during the overlap drops the secret before the previous one at once.',
           tags: ['webhooks'],
           params: webhookParams,
           response: { 200: withSecret, ...errorResponses },

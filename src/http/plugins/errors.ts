@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, ScimError, type ScimType } from '../../scim/errors.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
-import { postgresCode } from '../../storage/errors.js';
+import { postgresCode, StatementCanceled, translateError } from '../../storage/errors.js';
 import { TenantExistsError, TenantNotFoundError } from '../../tenancy/errors.js';
 import { WebhookRequestError } from '../../events/webhooks.js';
 import { beforeAnswering } from './unread-body.js';
@@ -12,6 +12,10 @@ import { beforeAnswering } from './unread-body.js';
 const UNSTORABLE_INPUT = new Set(['22P05', '22021', '22P02']);
 
 export const SCIM_PREFIX = '/scim/v2';
+
+// After a statement or a whole request ran out of time the service is busy, or the request is
+// costly: come back later rather than at once (RFC 9110 §10.2.3). Okta and Entra ID retry a 503.
+const BUSY_RETRY_AFTER_SECONDS = 10;
 
 /** Errors on admin and operational routes: plain JSON in Fastify's own shape. */
 export class HttpError extends Error {
@@ -55,6 +59,16 @@ function render(error: unknown, request: FastifyRequest): Rendered {
   if (error instanceof TenantNotFoundError) return { status: 404, message: error.message };
   if (error instanceof WebhookRequestError) return { status: error.status, message: error.message };
   if (error instanceof TenantExistsError) return { status: 409, message: error.message, scimType: 'uniqueness' };
+  // statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS) canceled a statement: the work was undone,
+  // and a retry may well succeed once the database is less busy.
+  if (translateError(error) instanceof StatementCanceled) {
+    request.log.warn({ err: error }, 'database statement canceled (statement timeout)');
+    return {
+      status: 503,
+      message: `The database took too long to answer this request and it was not carried out; retry it later. Quote request id ${request.id} if it keeps happening.`,
+      headers: { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) },
+    };
+  }
   // Text Postgres cannot store or cast (NUL, invalid encoding, malformed literal) is the
   // client's: validation refuses it first; this catches any path that reaches the database.
   const sqlState = postgresCode(error);
@@ -66,6 +80,17 @@ function render(error: unknown, request: FastifyRequest): Rendered {
     };
   }
   const fastifyError = error as Partial<FastifyError>;
+  // Fastify's handlerTimeout (REQUEST_TIMEOUT_MS, app.ts) ran out before the response was sent. The
+  // work may still finish (Fastify does not stop it), and a write may be committed: a client that
+  // retries a POST must expect a 409 (uniqueness), as after any lost response.
+  if (fastifyError.code === 'FST_ERR_HANDLER_TIMEOUT') {
+    request.log.warn({ timeoutMs: request.routeOptions.handlerTimeout }, 'request timed out');
+    return {
+      status: 503,
+      message: `The request did not complete within ${String(request.routeOptions.handlerTimeout)} ms; retry it later. Quote request id ${request.id} if it keeps happening.`,
+      headers: { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) },
+    };
+  }
   if (fastifyError.validation !== undefined) {
     return { status: 400, message: fastifyError.message ?? 'Invalid request', scimType: 'invalidValue' };
   }

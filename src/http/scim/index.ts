@@ -13,6 +13,7 @@ import { rootSearchRoutes } from './search.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
 import { routedTenant } from '../routed-tenant.js';
+import { tenantAdmission } from '../plugins/tenant-admission.js';
 
 /**
  * Everything under /scim/v2/{tenantId}. Authentication runs before routing decisions are shown
@@ -28,6 +29,14 @@ export function scimRoutes(deps: Deps) {
     app.decorateRequest('tenantContext', null);
     app.decorateRequest('scimProvider', 'generic');
     app.decorateRequest('scimResponseBody', '');
+    // Per-tenant limits (OWASP API4): taken after authentication, below, so that only the
+    // tenant's own token can spend its budget (an attacker without it cannot lock the tenant out).
+    const admit = tenantAdmission(app, deps.requestLimiter, {
+      requestTimeoutMs: deps.config.limits.requestTimeoutMs,
+      onRefused: (reason) => {
+        deps.metrics.tenantRequestRefused(reason);
+      },
+    });
     app.addHook('onRequest', async (request, reply) => {
       const tenantId = routedTenant(request);
       if (tenantId === undefined) {
@@ -53,6 +62,12 @@ export function scimRoutes(deps: Deps) {
         throw error;
       }
       const profile = await deps.tenants.profile(tenantId);
+      bind(profile.provider ?? named);
+      // The tenant's limits, once its token has proved the request is the tenant's: 429 when
+      // over them. A refusal stays out of the tenant's request log (it gets no context): in a
+      // flood, logging each would make every refusal a database write, on the database all
+      // tenants share; scim_tenant_requests_refused_total and the process log count them.
+      admit(request, reply, tenantId);
       // The request's one tenant context: every handler and use case takes it from here.
       request.tenantContext = {
         tenantId,
@@ -61,7 +76,6 @@ export function scimRoutes(deps: Deps) {
         deletePolicy: profile.deletePolicy,
         rules: new Set(),
       };
-      bind(profile.provider ?? named);
     });
     // A second check, after parsing: the route's tenant is the one the context was built for.
     app.addHook('preHandler', (request, _reply, done) => {

@@ -20,6 +20,38 @@ export interface PatchOperation {
 
 const OPS: ReadonlySet<string> = new Set<PatchOperation['op']>(['add', 'remove', 'replace']);
 
+/** How much one PATCH request may ask for (SCIM_MAX_PATCH_OPERATIONS). */
+export interface PatchLimits {
+  readonly maxOperations: number;
+}
+
+export const DEFAULT_PATCH_LIMITS: PatchLimits = { maxOperations: 1000 };
+
+/**
+ * Refuses a PatchOp with more operations than the service applies in one request, before any
+ * work is spent on them: each is parsed, normalized and applied to the resource in memory, inside
+ * the transaction that holds its row lock, so their number bounds how long the lock and the
+ * connection are held. RFC 7644 defines no such limit for PATCH (§3.5.2; ServiceProviderConfig's
+ * "patch" has only "supported", RFC 7643 §5), so it is documented (docs/scim.md#limits) and named
+ * in the error. 400 invalidValue: §3.12 lists it for PATCH ("the value specified was not
+ * compatible with the operation"); "tooMany" is for a filter that "yields many more results than
+ * the server is willing to calculate", listed for GET and search only, and clients read it so.
+ * The count is of the operations as sent, before any provider rule (scim/compat) reshapes them.
+ */
+export function checkPatchSize(body: unknown, limits: PatchLimits): void {
+  if (!isJsonObject(body)) return;
+  for (const [key, value] of Object.entries(body)) {
+    if (key.toLowerCase() !== 'operations' || !Array.isArray(value)) continue;
+    if (value.length > limits.maxOperations) {
+      throw new ScimError(
+        400,
+        'invalidValue',
+        `The PATCH request has ${value.length} operations; this service applies at most ${limits.maxOperations} in one request: send the rest in further requests.`,
+      );
+    }
+  }
+}
+
 /**
  * Parses a PATCH request body (RFC 7644 §3.5.2) into operations. Structure errors are 400
  * invalidSyntax ("did not conform to the request schema", §3.12), a malformed path is 400

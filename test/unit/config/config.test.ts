@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/config.js';
 import { resolveSecrets } from '../../../src/config/secrets.js';
+import { keyEntry } from '../../helpers/keyring.js';
 
 const problemsOf = (env: Record<string, string>): readonly string[] => {
   try {
@@ -26,12 +28,26 @@ describe('configuration', () => {
       dataDir: '.data',
       adminToken: undefined,
       jwtSecret: undefined,
+      webhookSecretKeys: undefined,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
-      webhooks: { allowPrivateTargets: false, timeoutMs: 10_000, retryWindowMs: 259_200_000, retryBaseMs: 1_000 },
+      webhooks: {
+        allowPrivateTargets: false,
+        timeoutMs: 10_000,
+        retryWindowMs: 259_200_000,
+        retryBaseMs: 1_000,
+        secretOverlapMs: 86_400_000,
+      },
       dispatcher: 'in-process',
       eventRetentionDays: 30,
       requestLogRetentionDays: 7,
+      limits: {
+        statementTimeoutMs: 15_000,
+        requestTimeoutMs: 30_000,
+        tenantMaxConcurrentRequests: 5,
+        tenantRateLimitPerSecond: 0,
+        maxPatchOperations: 1_000,
+      },
     });
   });
 
@@ -41,6 +57,7 @@ describe('configuration', () => {
       WEBHOOK_TIMEOUT_MS: '2500',
       WEBHOOK_RETRY_WINDOW_SECONDS: '60',
       WEBHOOK_RETRY_BASE_MS: '50',
+      WEBHOOK_SECRET_OVERLAP_SECONDS: '0',
       DISPATCHER: 'off',
       EVENT_RETENTION_DAYS: '7',
     });
@@ -49,6 +66,7 @@ describe('configuration', () => {
       timeoutMs: 2500,
       retryWindowMs: 60_000,
       retryBaseMs: 50,
+      secretOverlapMs: 0,
     });
     expect(config.dispatcher).toBe('off');
     expect(config.eventRetentionDays).toBe(7);
@@ -68,6 +86,7 @@ describe('configuration', () => {
       DATA_DIR: '/var/lib/scim',
       ADMIN_TOKEN: 'a'.repeat(20),
       JWT_SECRET: 'b'.repeat(40),
+      WEBHOOK_SECRET_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '2500',
     });
@@ -124,26 +143,46 @@ describe('configuration', () => {
     ]);
   });
 
-  it('requires ADMIN_TOKEN and JWT_SECRET with an external database', () => {
+  it('requires ADMIN_TOKEN, JWT_SECRET and WEBHOOK_SECRET_ENCRYPTION_KEYS with an external database', () => {
     expect(problemsOf({ DATABASE_URL: 'postgres://db/scim' })).toEqual([
       'ADMIN_TOKEN: is required when DATABASE_URL is set',
       'JWT_SECRET: is required when DATABASE_URL is set',
+      'WEBHOOK_SECRET_ENCRYPTION_KEYS: is required when DATABASE_URL is set',
+    ]);
+  });
+
+  it('reads WEBHOOK_SECRET_ENCRYPTION_KEYS as a keyring, first key first, and names a bad entry without its key', () => {
+    const config = loadConfig({
+      WEBHOOK_SECRET_ENCRYPTION_KEYS: `b:${randomBytes(32).toString('base64')},a:${randomBytes(32).toString('base64')}`,
+    });
+    expect(config.webhookSecretKeys?.map((k) => k.id)).toEqual(['b', 'a']);
+    const short = randomBytes(31).toString('base64');
+    const problems = problemsOf({ WEBHOOK_SECRET_ENCRYPTION_KEYS: `k1:${short}` });
+    expect(problems).toEqual([
+      'WEBHOOK_SECRET_ENCRYPTION_KEYS: key "k1" must be the base64 of 32 random bytes (openssl rand -base64 32)',
+    ]);
+    expect(problems.join('\n')).not.toContain(short);
+    expect(problemsOf({ WEBHOOK_SECRET_OVERLAP_SECONDS: '-1' })).toEqual([
+      expect.stringMatching(/^WEBHOOK_SECRET_OVERLAP_SECONDS: must be >= 0/),
     ]);
   });
 });
 
 describe('secrets', () => {
-  it('generates the admin token and JWT key once under DATA_DIR, owner-only, and reuses them', async () => {
+  it('generates the admin token, JWT key and webhook secret key once under DATA_DIR, owner-only, and reuses them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scim-secrets-'));
     try {
       const config = loadConfig({ DATA_DIR: dir });
       const first = await resolveSecrets(config);
       expect(first.adminToken).toMatch(/^adm_[\w-]{32}$/);
       expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+      expect(first.webhookSecretKeys.map((k) => k.id)).toEqual(['local']);
       expect(first.adminTokenFromEnvironment).toBe(false);
-      expect(first.generated).toEqual(['adminToken', 'jwtSecret']);
+      expect(first.generated).toEqual(['adminToken', 'jwtSecret', 'webhookSecretKey']);
       expect(statSync(join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
-      expect(await resolveSecrets(config)).toEqual({ ...first, generated: [] });
+      const again = await resolveSecrets(config);
+      expect({ ...again, webhookSecretKeys: [] }).toEqual({ ...first, webhookSecretKeys: [], generated: [] });
+      expect(again.webhookSecretKeys[0].key.equals(first.webhookSecretKeys[0].key)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -158,6 +197,7 @@ describe('secrets', () => {
       expect(resolved).toEqual({
         adminToken: fromEnv,
         jwtSecret: stored.jwtSecret,
+        webhookSecretKeys: expect.any(Array) as unknown,
         adminTokenFromEnvironment: true,
         generated: [],
       });
@@ -165,5 +205,49 @@ describe('secrets', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('adds only the webhook key to a DATA_DIR from before webhook secrets were encrypted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scim-secrets-'));
+    try {
+      const before = { adminToken: `adm_${'x'.repeat(32)}`, jwtSecret: 'j'.repeat(48) };
+      writeFileSync(join(dir, 'secrets.json'), JSON.stringify(before), { mode: 0o600 });
+      const resolved = await resolveSecrets(loadConfig({ DATA_DIR: dir }));
+      expect(resolved).toMatchObject({ ...before, generated: ['webhookSecretKey'] });
+      expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'))).toMatchObject(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('puts WEBHOOK_SECRET_ENCRYPTION_KEYS first and keeps the stored key after them, so stored secrets stay readable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scim-secrets-'));
+    try {
+      const stored = await resolveSecrets(loadConfig({ DATA_DIR: dir }));
+      const resolved = await resolveSecrets(
+        loadConfig({ DATA_DIR: dir, WEBHOOK_SECRET_ENCRYPTION_KEYS: `${keyEntry('k2')},${keyEntry('k1')}` }),
+      );
+      expect(resolved.webhookSecretKeys.map((k) => k.id)).toEqual(['k2', 'k1', 'local']);
+      expect(resolved.webhookSecretKeys[2]?.key.equals(stored.webhookSecretKeys[0].key)).toBe(true);
+      expect(resolved.generated).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with an external database, takes everything from the environment and touches no file', async () => {
+    const dir = join(tmpdir(), `scim-secrets-absent-${randomBytes(4).toString('hex')}`);
+    const resolved = await resolveSecrets(
+      loadConfig({
+        DATA_DIR: dir,
+        DATABASE_URL: 'postgres://db/scim',
+        ADMIN_TOKEN: 'a'.repeat(16),
+        JWT_SECRET: 'j'.repeat(32),
+        WEBHOOK_SECRET_ENCRYPTION_KEYS: keyEntry('prod'),
+      }),
+    );
+    expect(resolved.webhookSecretKeys.map((k) => k.id)).toEqual(['prod']);
+    expect(resolved.generated).toEqual([]);
+    expect(() => statSync(dir)).toThrow();
   });
 });

@@ -55,6 +55,27 @@ describe('webhookHeaders', () => {
       'webhook-signature': VECTOR.signature,
     });
   });
+
+  it('lists one signature per secret, space-separated, the first secret first', () => {
+    const other = generateWebhookSecret();
+    const headers = webhookHeaders([VECTOR.secret, other], VECTOR.id, VECTOR.timestamp, VECTOR.body);
+    expect(headers['webhook-signature']).toBe(
+      `${VECTOR.signature} ${signWebhook(other, VECTOR.id, VECTOR.timestamp, VECTOR.body)}`,
+    );
+  });
+
+  it('signed with two secrets, is verified by a receiver holding either one, and by no other', () => {
+    // "Webhook headers": several signatures exist for zero-downtime secret rotation.
+    const [current, previous, unrelated] = [generateWebhookSecret(), generateWebhookSecret(), generateWebhookSecret()];
+    const body = JSON.stringify({ type: 'user.updated', sequence: 9 });
+    const headers = webhookHeaders([current, previous], 'evt_3', Math.floor(Date.now() / 1000), body);
+    expect(new Webhook(current).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(new Webhook(previous).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook(unrelated).verify(body, headers)).toThrow();
+    expect(verifyWebhook(current, headers, body)).toBe(true);
+    expect(verifyWebhook(previous, headers, body)).toBe(true);
+    expect(verifyWebhook(unrelated, headers, body)).toBe(false);
+  });
 });
 
 describe('verifyWebhook', () => {
