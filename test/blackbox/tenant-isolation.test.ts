@@ -16,19 +16,19 @@ import { ERROR_SCHEMA, MODES, startBlackBox, USER_SCHEMA, type BlackBox, type Mo
  * What the calm tenant still shares with the flooding one is the service's single event loop:
  * the 5 admitted requests, and the refusal of every other, take CPU there (and, in the embedded
  * mode, the one database connection on that same thread). Measured on a 2-core machine running
- * the flood, the calm clients, the service and PostgreSQL at once, 15 runs per mode: p50
- * 160–365 ms and p99 0.4–1.7 s in either mode, against 2–10 ms unloaded. Without the limit
- * (TENANT_MAX_CONCURRENT_REQUESTS=0), p50 1.9–2.6 s with 6–11 requests served in the window,
- * growing with the number of flooding clients (docs/operations.md). The bounds leave about
- * twice the worst run for a slower CI machine.
+ * the flood, the calm clients, the service and PostgreSQL at once (docs/operations.md): p50
+ * 160–235 ms in either mode, p99 0.4–0.6 s with a server and 0.7–0.9 s embedded, against 2–10 ms
+ * unloaded; with another test suite running on the same cores, p50 up to 0.8 s, p99 up to 1.1 s
+ * with a server and 2.3 s embedded. The bounds sit above the loaded runs. Without the limit
+ * (TENANT_MAX_CONCURRENT_REQUESTS=0) the flooding tenant gets no 429, which fails this test, and
+ * the calm one's p50 was 0.7–1.9 s and p99 1.3–2.1 s, growing with the number of flooding clients,
+ * each of which queues ahead of it.
  */
-const P50_BOUND_MS = 1_000;
-// Inside the whole suite, which runs other files beside this one on the same two cores, the
-// embedded mode's p99 reached 2.2 s: the p99 bound leaves twice that, and the throughput and p50
-// bounds are what tell a limited service from an unlimited one.
-const P99_BOUND_MS: Record<Mode, number> = { server: 5_000, embedded: 5_000 };
-/** Served in the measured window: without the limit, 6 to 11. */
-const MIN_CALM_REQUESTS = 20;
+const P50_BOUND_MS = 1_500;
+// Twice the worst loaded run: CI runs this file beside others on the same two cores.
+const P99_BOUND_MS: Record<Mode, number> = { server: 3_000, embedded: 5_000 };
+/** Enough requests for the percentiles to mean something. */
+const MIN_CALM_REQUESTS = 10;
 const FLOOD_CLIENTS = 64;
 /** The calm tenant's clients, each sending one request after another (within its limit). */
 const CALM_CLIENTS = 3;
