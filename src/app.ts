@@ -13,6 +13,7 @@ import { acceptJson, sendBareScimMediaType } from './http/plugins/scim-media-typ
 import { drainUnreadBodies } from './http/plugins/unread-body.js';
 import { scimRoutes } from './http/scim/index.js';
 import { isScimRoute, routedTenant } from './http/routed-tenant.js';
+import { bindToLog } from './http/log-bindings.js';
 import { RequestLogger } from './observability/request-logger.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -60,7 +61,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
     const tenant = routedTenant(request);
-    if (tenant !== undefined) (request.log as unknown as { setBindings(b: object): void }).setBindings({ tenant });
+    if (tenant !== undefined) bindToLog(request, { tenant });
     // SCIM requests log this line once their tenant and provider are known (http/scim/index.ts).
     if (!isScimRoute(request)) request.log.info({ req: request }, 'incoming request');
     done();

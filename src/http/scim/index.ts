@@ -13,6 +13,7 @@ import { rootSearchRoutes } from './search.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
 import { routedTenant } from '../routed-tenant.js';
+import { bindToLog } from '../log-bindings.js';
 import { tenantAdmission } from '../plugins/tenant-admission.js';
 
 /**
@@ -51,7 +52,7 @@ export function scimRoutes(deps: Deps) {
         request.scimProvider = provider;
         // The request's logger (the reply's too) is lazy (observability/request-logger.ts): the
         // binding joins it without a new child.
-        (request.log as unknown as { setBindings(b: object): void }).setBindings({ provider });
+        bindToLog(request, { provider });
         request.log.info({ req: request }, 'incoming request');
       };
       let principal;
