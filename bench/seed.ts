@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { buildSearchDocument } from '../src/scim/resource/search-document.js';
 import { validateResource } from '../src/scim/resource/validate.js';
-import { USER_RESOURCE_TYPE } from '../src/scim/schema/registry.js';
+import { USER_RESOURCE_TYPE } from '../src/scim/schema/built-in-types.js';
 
 /** The data set the product issue asks for: one tenant of 100k users and a group of 10k of them. */
 export const TENANT_ID = 'bench';

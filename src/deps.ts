@@ -1,7 +1,9 @@
 import type { Config } from './config/config.js';
 import type { Secrets } from './config/secrets.js';
 import type { Logger } from './observability/logger.js';
-import { defaultRegistry, type SchemaRegistry } from './scim/schema/registry.js';
+import { defaultRegistry } from './scim/schema/built-in-types.js';
+import type { SchemaRegistry } from './scim/schema/registry.js';
+import type { ResourceService } from './provisioning/resources.js';
 import { closeDatabase, createDatabase, sqlOf, type Database } from './storage/db.js';
 import { Metrics } from './observability/metrics.js';
 import { RequestLog } from './observability/request-log.js';
@@ -23,6 +25,9 @@ import { GroupStore } from './storage/group-store.js';
 import { MemberStore } from './storage/member-store.js';
 import { UserStore } from './storage/user-store.js';
 import { Tenants } from './tenancy/tenants.js';
+import { TenantRegistries } from './tenancy/tenant-registries.js';
+import { TenantSchemas } from './tenancy/tenant-schemas.js';
+import { TenantSchemaStore } from './storage/tenant-schema-store.js';
 import { TenantRequestLimiter } from './tenancy/request-limiter.js';
 
 /** Everything the HTTP layer needs, wired once; tests build it against their own database. */
@@ -31,8 +36,13 @@ export interface Deps {
   readonly secrets: Secrets;
   readonly logger: Logger;
   readonly db: Database;
+  /** The built-in resource types; a tenant's own registry adds its extensions (TenantContext). */
   readonly registry: SchemaRegistry;
+  /** The use cases of each resource type, by type id: routes and Bulk find them here. */
+  readonly resources: ReadonlyMap<string, ResourceService>;
   readonly tenants: Tenants;
+  /** Each tenant's schema extensions (admin API). */
+  readonly tenantSchemas: TenantSchemas;
   readonly scimTokens: ScimTokens;
   readonly users: Users;
   readonly groups: Groups;
@@ -73,6 +83,9 @@ export function createDeps(options: DepsOptions): Deps {
     statementTimeoutMs: config.limits.statementTimeoutMs,
   });
   const tenantStore = new TenantStore(db);
+  const tenantSchemaStore = new TenantSchemaStore();
+  const registries = new TenantRegistries(db, tenantSchemaStore, defaultRegistry);
+  const tenants = new Tenants(tenantStore, config.publicUrl, registries);
   const members = new MemberStore();
   const outbox = new OutboxStore();
   const webhookStore = new WebhookStore();
@@ -83,16 +96,22 @@ export function createDeps(options: DepsOptions): Deps {
   const patchLimits = { maxOperations: config.limits.maxPatchOperations };
   const users = new Users(db, new UserStore(), members, outbox, patchLimits);
   const groups = new Groups(db, new GroupStore(), members, outbox, patchLimits);
+  const resources = new Map<string, ResourceService>([
+    ['User', users],
+    ['Group', groups],
+  ]);
   return {
     config,
     secrets,
     logger,
     db,
     registry: defaultRegistry,
-    tenants: new Tenants(tenantStore, config.publicUrl),
+    tenants,
+    tenantSchemas: new TenantSchemas(db, tenantSchemaStore, tenants, registries),
     users,
     groups,
-    bulk: new Bulk(users, groups),
+    resources,
+    bulk: new Bulk(resources),
     events: new EventsReader(db, outbox),
     webhooks: new Webhooks(db, webhookStore, outbox, config.webhooks, webhookSecrets),
     dispatcher: new Dispatcher(db, webhookStore, outbox, {

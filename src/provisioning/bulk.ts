@@ -1,5 +1,5 @@
 import { referencedBulkIds, resolveReferences } from '../scim/bulk/references.js';
-import type { BulkEndpoint, BulkMethod, BulkOperation, BulkRequest } from '../scim/bulk/request.js';
+import type { BulkMethod, BulkOperation, BulkRequest } from '../scim/bulk/request.js';
 import { ScimError, type ScimErrorBody } from '../scim/errors.js';
 import { etagOf } from '../scim/resource/representation.js';
 import { requireAuthenticated, type TenantContext } from './context.js';
@@ -41,10 +41,8 @@ export interface BulkResponse {
  * service: they propagate and the whole request becomes a 500.
  */
 export class Bulk {
-  constructor(
-    private readonly users: ResourceWriter,
-    private readonly groups: ResourceWriter,
-  ) {}
+  /** The writers of each resource type, by type id; an operation finds its type by endpoint. */
+  constructor(private readonly writers: ReadonlyMap<string, ResourceWriter>) {}
 
   async run(ctx: TenantContext, request: BulkRequest): Promise<BulkResponse> {
     requireAuthenticated(ctx);
@@ -76,7 +74,15 @@ export class Bulk {
     ctx: TenantContext,
     operation: BulkOperation,
   ): Promise<{ result: BulkOperationResult; createdId?: string }> {
-    const service = operation.endpoint === 'Users' ? this.users : this.groups;
+    const type = ctx.registry.byEndpoint(operation.endpoint);
+    const service = type === undefined ? undefined : this.writers.get(type.id);
+    // parseBulkRequest admitted only the tenant's endpoints, each of which has its writer.
+    if (type === undefined || service === undefined)
+      throw new Error(`No writer for the bulk endpoint /${operation.endpoint}.`);
+    const resourceId = (id: string) => {
+      if (!isUuid(id)) throw new ScimError(404, undefined, `${type.name} ${id} not found.`);
+      return id.toLowerCase();
+    };
     try {
       switch (operation.method) {
         case 'POST': {
@@ -86,17 +92,17 @@ export class Bulk {
           return { result: success(ctx, operation, id, '201', created.version), createdId: id };
         }
         case 'PUT': {
-          const id = resourceId(operation.endpoint, operation.id);
+          const id = resourceId(operation.id);
           const replaced = await service.replace(ctx, id, operation.data, operation.version, ID_ONLY);
           return { result: success(ctx, operation, id, '200', replaced.version) };
         }
         case 'PATCH': {
-          const id = resourceId(operation.endpoint, operation.id);
+          const id = resourceId(operation.id);
           const patched = await service.patch(ctx, id, operation.data, operation.version, ID_ONLY);
           return { result: success(ctx, operation, id, '200', patched.version) };
         }
         case 'DELETE': {
-          const id = resourceId(operation.endpoint, operation.id);
+          const id = resourceId(operation.id);
           await service.delete(ctx, id, operation.version);
           return { result: success(ctx, operation, id, '204', undefined) };
         }
@@ -200,11 +206,6 @@ class Schedule {
     }
     return undefined;
   }
-}
-
-function resourceId(endpoint: BulkEndpoint, id: string): string {
-  if (!isUuid(id)) throw new ScimError(404, undefined, `${endpoint === 'Users' ? 'User' : 'Group'} ${id} not found.`);
-  return id.toLowerCase();
 }
 
 function success(

@@ -1,4 +1,5 @@
 import { ScimError } from '../scim/errors.js';
+import type { SchemaRegistry } from '../scim/schema/registry.js';
 import { authenticatedFor, type Principal } from '../tenancy/principal.js';
 
 /** Who a use case acts for: the authenticated tenant, and where its resources live. */
@@ -8,6 +9,8 @@ export interface TenantContext {
   readonly principal: Principal;
   /** The tenant's SCIM base URL, for meta.location and $ref values. */
   readonly baseUrl: string;
+  /** The tenant's resource types: the built-in ones with the tenant's schema extensions. */
+  readonly registry: SchemaRegistry;
   /** What DELETE /Users/{id} does for this tenant (default "delete"). */
   readonly deletePolicy?: 'delete' | 'deactivate';
   /** Provider rules (scim/compat) applied to this request's input, for its log line. */

@@ -1,50 +1,69 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType } from '../events/catalogue.js';
-import { userUpdateType } from '../events/changes.js';
 import { changedAttributes } from '../scim/resource/changed-attributes.js';
-import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../scim/schema/registry.js';
 import type { JsonObject } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
+import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { EventToAppend } from '../storage/outbox.js';
 import type { TenantContext } from './context.js';
-
-type ResourceType = 'User' | 'Group';
-
-const ENDPOINTS: Readonly<Record<ResourceType, string>> = { User: 'Users', Group: 'Groups' };
-const TYPES = { User: USER_RESOURCE_TYPE, Group: GROUP_RESOURCE_TYPE } as const;
 
 // Kept by the service, changed on every write: they say nothing about what the client changed.
 const SERVER_KEPT = new Set(['id', 'meta']);
 
 /** The attributes a write changed, as change events name them: sorted by code point. */
-export const changedBetween = (type: ResourceType, before: JsonObject, after: JsonObject) =>
-  changedAttributes(TYPES[type], before, after)
+export const changedBetween = (type: ResourceTypeDefinition, before: JsonObject, after: JsonObject) =>
+  changedAttributes(type, before, after)
     .filter((name) => !SERVER_KEPT.has(name))
     .sort();
 
 // A statement that writes the row fills these in (withEvents); they are never left at this.
 const FILLED_BY_THE_STATEMENT = new Date(0);
 
+/** `<prefix>.<what>` for the type (its event descriptor); the catalogue lists every one. */
+const named = (type: ResourceTypeDefinition, what: string): EventType => `${type.events.prefix}.${what}`;
+
+/**
+ * What an update is called: for a type with `active`, a change from true to false is a
+ * deactivation, from false back to true a reactivation (the other attributes changed with it are
+ * in changedAttributes either way); anything else is an update. An absent `active` counts as
+ * active, as the identity providers treat it.
+ */
+export function updateType(type: ResourceTypeDefinition, before: JsonObject, after: JsonObject): EventType {
+  if (type.events.activatable) {
+    const wasActive = before['active'] !== false;
+    const isActive = after['active'] !== false;
+    if (wasActive && !isActive) return named(type, 'deactivated');
+    if (!wasActive && isActive) return named(type, 'reactivated');
+  }
+  return named(type, 'updated');
+}
+
 /**
  * An event's data: the resource as the service stores and returns it, without the attributes
  * it computes from memberships (User groups, Group members: member events tell those) and never
  * with a password, which no document holds.
  */
-function data(ctx: TenantContext, type: ResourceType, id: string, document: JsonObject, stored?: StoredResource) {
+function data(
+  ctx: TenantContext,
+  type: ResourceTypeDefinition,
+  id: string,
+  document: JsonObject,
+  stored?: StoredResource,
+) {
   return representation(document, id, {
-    resourceType: type,
+    resourceType: type.name,
     created: stored?.createdAt ?? FILLED_BY_THE_STATEMENT,
     lastModified: stored?.updatedAt ?? FILLED_BY_THE_STATEMENT,
     version: stored?.version ?? 0,
-    location: `${ctx.baseUrl}/${ENDPOINTS[type]}/${id}`,
+    location: `${ctx.baseUrl}${type.endpoint}/${id}`,
   });
 }
 
 function event(
   ctx: TenantContext,
-  type: EventType,
-  resourceType: ResourceType,
+  eventType: EventType,
+  type: ResourceTypeDefinition,
   id: string,
   document: JsonObject,
   changed: readonly string[],
@@ -53,11 +72,11 @@ function event(
   const externalId = document['externalId'];
   return {
     id: randomUUID(),
-    type,
-    resourceType,
+    type: eventType,
+    resourceType: type.id,
     resourceId: id,
     externalId: typeof externalId === 'string' ? externalId : undefined,
-    data: data(ctx, resourceType, id, document, stored),
+    data: data(ctx, type, id, document, stored),
     changedAttributes: changed,
   };
 }
@@ -65,12 +84,12 @@ function event(
 /** Without `stored`, for a statement that writes the row itself: withEvents fills meta in. */
 export function created(
   ctx: TenantContext,
-  type: ResourceType,
+  type: ResourceTypeDefinition,
   id: string,
   document: JsonObject,
   stored?: StoredResource,
 ): EventToAppend {
-  return event(ctx, type === 'User' ? 'user.created' : 'group.created', type, id, document, [], stored);
+  return event(ctx, named(type, 'created'), type, id, document, [], stored);
 }
 
 /**
@@ -79,7 +98,7 @@ export function created(
  */
 export function updated(
   ctx: TenantContext,
-  type: ResourceType,
+  type: ResourceTypeDefinition,
   id: string,
   before: JsonObject,
   after: JsonObject,
@@ -88,47 +107,59 @@ export function updated(
   const changed = changedBetween(type, before, after);
   if (options.passwordChanged === true) changed.push('password');
   if (changed.length === 0) return [];
-  const kind = type === 'User' ? userUpdateType(before, after) : 'group.updated';
-  return [event(ctx, kind, type, id, after, changed.sort(), options.stored)];
+  return [event(ctx, updateType(type, before, after), type, id, after, changed.sort(), options.stored)];
 }
 
 /**
- * DELETE under the tenant's "deactivate" policy: always user.deactivated, so the app can tell it
- * from user.deleted, even for a user that was inactive already.
+ * DELETE under the tenant's "deactivate" policy: always `<prefix>.deactivated`, so the app can
+ * tell it from a deletion, even for a resource that was inactive already.
  */
-export function deactivatedByDelete(ctx: TenantContext, before: JsonObject, kept: StoredResource): EventToAppend {
+export function deactivatedByDelete(
+  ctx: TenantContext,
+  type: ResourceTypeDefinition,
+  before: JsonObject,
+  kept: StoredResource,
+): EventToAppend {
   return event(
     ctx,
-    'user.deactivated',
-    'User',
+    named(type, 'deactivated'),
+    type,
     kept.id,
     kept.document,
-    changedBetween('User', before, kept.document),
+    changedBetween(type, before, kept.document),
     kept,
   );
 }
 
-export function deleted(ctx: TenantContext, type: ResourceType, stored: StoredResource): EventToAppend {
-  return event(ctx, type === 'User' ? 'user.deleted' : 'group.deleted', type, stored.id, stored.document, [], stored);
+export function deleted(ctx: TenantContext, type: ResourceTypeDefinition, stored: StoredResource): EventToAppend {
+  return event(ctx, named(type, 'deleted'), type, stored.id, stored.document, [], stored);
 }
 
-/** One event per member added to or removed from a group; data names the group and the member. */
+/**
+ * One event per member added to or removed from a group; data names the group and the member.
+ * `group` is the type whose rows hold members (its storage membership side is "group").
+ */
 export function membershipChanged(
   ctx: TenantContext,
-  type: 'group.member_added' | 'group.member_removed',
+  what: 'member_added' | 'member_removed',
   group: { readonly id: string; readonly externalId: string | undefined },
-  members: readonly { readonly id: string; readonly type: ResourceType }[],
+  members: readonly { readonly id: string; readonly type: string }[],
 ): EventToAppend[] {
-  return members.map((m) => ({
-    id: randomUUID(),
-    type,
-    resourceType: 'Group',
-    resourceId: group.id,
-    externalId: group.externalId,
-    data: {
-      groupId: group.id,
-      member: { value: m.id, type: m.type, $ref: `${ctx.baseUrl}/${ENDPOINTS[m.type]}/${m.id}` },
-    },
-    changedAttributes: ['members'],
-  }));
+  const groupType = ctx.registry.type('Group');
+  const membership = groupType.storage.membership?.attribute ?? 'members';
+  return members.map((m) => {
+    const memberType = ctx.registry.type(m.type);
+    return {
+      id: randomUUID(),
+      type: named(groupType, what),
+      resourceType: groupType.id,
+      resourceId: group.id,
+      externalId: group.externalId,
+      data: {
+        groupId: group.id,
+        member: { value: m.id, type: memberType.id, $ref: `${ctx.baseUrl}${memberType.endpoint}/${m.id}` },
+      },
+      changedAttributes: [membership],
+    };
+  });
 }

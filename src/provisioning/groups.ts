@@ -10,7 +10,7 @@ import type { JsonObject, JsonValue } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
 import { buildSearchDocument } from '../scim/resource/search-document.js';
 import { validateResource } from '../scim/resource/validate.js';
-import { GROUP_RESOURCE_TYPE as GROUP } from '../scim/schema/registry.js';
+import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { inTransaction, sqlOf, type Database, type Sql, type Transaction } from '../storage/db.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
 import type { GroupStore, GroupWrite } from '../storage/group-store.js';
@@ -28,7 +28,8 @@ import type { ListResult, ResourceResult } from './resources.js';
 import { isUuid } from '../scim/resource/ids.js';
 
 const notFound = (id: string) => new ScimError(404, undefined, `Group ${id} not found.`);
-const MEMBERS = GROUP.schema.attributes.find((a) => a.name === 'members');
+/** The tenant's Group type: the built-in one with the tenant's extensions (TenantContext.registry). */
+const groupType = (ctx: TenantContext): ResourceTypeDefinition => ctx.registry.type('Group');
 
 /** The /Groups use cases (RFC 7644 §3.3–§3.6); memberships live in their own table. */
 export class Groups {
@@ -46,13 +47,13 @@ export class Groups {
 
   async create(ctx: TenantContext, body: unknown, projection: Projection = {}): Promise<ResourceResult> {
     requireAuthenticated(ctx);
-    const { write, members } = this.prepare(this.lenient(ctx, body), undefined);
+    const { write, members } = this.prepare(ctx, this.lenient(ctx, body), undefined);
     const id = randomUUID();
     const stored = await inTransaction(this.db, async (tx) => {
       const group = await this.groups.insert(tx, ctx.tenantId, id, write);
       const delta = new MembershipDelta();
       delta.added(await this.addMembers(tx, ctx.tenantId, id, members));
-      await this.appendEvents(tx, ctx, group, [created(ctx, 'Group', id, write.document, group)], delta);
+      await this.appendEvents(tx, ctx, group, [created(ctx, groupType(ctx), id, write.document, group)], delta);
       return group;
     });
     return this.result(ctx, stored, projection, this.sql);
@@ -76,12 +77,12 @@ export class Groups {
     requireAuthenticated(ctx);
     const stored = await inTransaction(this.db, async (tx) => {
       const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
-      const { write, members } = this.prepare(this.lenient(ctx, body), current.document);
+      const { write, members } = this.prepare(ctx, this.lenient(ctx, body), current.document);
       const written = await this.groups.update(tx, ctx.tenantId, id, write);
       const delta = new MembershipDelta();
       delta.removed(await this.members.clear(tx, ctx.tenantId, id));
       delta.added(await this.addMembers(tx, ctx.tenantId, id, members));
-      const events = updated(ctx, 'Group', id, current.document, write.document, { stored: written });
+      const events = updated(ctx, groupType(ctx), id, current.document, write.document, { stored: written });
       await this.appendEvents(tx, ctx, written, events, delta);
       return written;
     });
@@ -98,7 +99,7 @@ export class Groups {
   ): Promise<ResourceResult> {
     requireAuthenticated(ctx);
     checkPatchSize(body, this.patchLimits);
-    const normalized = normalizePatchBody(GROUP, body, id);
+    const normalized = normalizePatchBody(groupType(ctx), body, id);
     noteRules(ctx, normalized.fired);
     const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(normalized.value));
     const stored = await inTransaction(this.db, async (tx) => {
@@ -106,13 +107,13 @@ export class Groups {
       let events: EventToAppend[] = [];
       if (documentOperations.length > 0) {
         const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
-        const { document, rules } = applyPatch(GROUP, current.document, documentOperations, {
+        const { document, rules } = applyPatch(groupType(ctx), current.document, documentOperations, {
           createMissingFilteredElements: true,
         });
         noteRules(ctx, rules);
-        const { write } = this.prepare(document, current.document);
+        const { write } = this.prepare(ctx, document, current.document);
         written = await this.groups.update(tx, ctx.tenantId, id, write);
-        events = updated(ctx, 'Group', id, current.document, write.document, { stored: written });
+        events = updated(ctx, groupType(ctx), id, current.document, write.document, { stored: written });
       } else {
         // Membership only, the common case: one UPDATE takes the row lock and makes the new
         // version; If-Match is checked against the version it replaced.
@@ -122,7 +123,7 @@ export class Groups {
         written = touched;
       }
       const delta = new MembershipDelta();
-      for (const change of memberChanges) await this.applyMemberChange(tx, ctx.tenantId, id, change, delta);
+      for (const change of memberChanges) await this.applyMemberChange(tx, ctx, id, change, delta);
       await this.appendEvents(tx, ctx, written, events, delta);
       return written;
     });
@@ -138,8 +139,8 @@ export class Groups {
       // was a member of lose a member.
       const parents = await this.members.removeEverywhere(tx, ctx.tenantId, id);
       await this.outbox.append(tx, ctx.tenantId, [
-        deleted(ctx, 'Group', current),
-        ...parents.flatMap((g) => membershipChanged(ctx, 'group.member_removed', g, [{ id, type: 'Group' }])),
+        deleted(ctx, groupType(ctx), current),
+        ...parents.flatMap((g) => membershipChanged(ctx, 'member_removed', g, [{ id, type: groupType(ctx).id }])),
       ]);
     });
   }
@@ -147,10 +148,10 @@ export class Groups {
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
     requireAuthenticated(ctx);
-    const plan = planPage(GROUP, query, { ...options, tenantId: ctx.tenantId, baseUrl: ctx.baseUrl });
+    const plan = planPage(groupType(ctx), query, { ...options, tenantId: ctx.tenantId, baseUrl: ctx.baseUrl });
     const page = await this.groups.page(this.sql, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
-    const members = isRequested(GROUP, 'members', query.projection)
+    const members = isRequested(groupType(ctx), 'members', query.projection)
       ? await this.members.ofGroups(
           this.sql,
           ctx.tenantId,
@@ -179,14 +180,19 @@ export class Groups {
 
   /** The body as the provider meant it (scim/compat), the rules it took noted on the request. */
   private lenient(ctx: TenantContext, body: unknown): unknown {
-    const normalized = normalizeResourceBody(GROUP, body);
+    const normalized = normalizeResourceBody(groupType(ctx), body);
     noteRules(ctx, normalized.fired);
     return normalized.value;
   }
 
   /** Validates the whole group, then keeps members apart from the stored document. */
-  private prepare(body: unknown, existing: JsonObject | undefined): { write: GroupWrite; members: MemberReference[] } {
-    const { document } = validateResource(GROUP, body, existing === undefined ? {} : { existing });
+  private prepare(
+    ctx: TenantContext,
+    body: unknown,
+    existing: JsonObject | undefined,
+  ): { write: GroupWrite; members: MemberReference[] } {
+    const type = groupType(ctx);
+    const { document } = validateResource(type, body, existing === undefined ? {} : { existing });
     const { members, ...rest } = document;
     const displayName = rest['displayName'];
     if (typeof displayName !== 'string') throw new ScimError(400, 'invalidValue', 'displayName is required.');
@@ -196,7 +202,7 @@ export class Groups {
         displayName,
         externalId: typeof externalId === 'string' ? externalId : undefined,
         document: rest,
-        search: buildSearchDocument(GROUP, rest),
+        search: buildSearchDocument(type, rest),
       },
       members: memberReferences(members, 'members'),
     };
@@ -218,8 +224,8 @@ export class Groups {
     const { added, removed } = delta.changes;
     await this.outbox.append(tx, ctx.tenantId, [
       ...events,
-      ...membershipChanged(ctx, 'group.member_removed', ref, removed),
-      ...membershipChanged(ctx, 'group.member_added', ref, added),
+      ...membershipChanged(ctx, 'member_removed', ref, removed),
+      ...membershipChanged(ctx, 'member_added', ref, added),
     ]);
   }
 
@@ -249,11 +255,12 @@ export class Groups {
 
   private async applyMemberChange(
     tx: Transaction,
-    tenantId: string,
+    ctx: TenantContext,
     groupId: string,
     change: MemberChange,
     delta: MembershipDelta,
   ): Promise<void> {
+    const { tenantId } = ctx;
     switch (change.kind) {
       case 'add':
         delta.added(await this.addMembers(tx, tenantId, groupId, change.members));
@@ -266,8 +273,7 @@ export class Groups {
         delta.removed(await this.members.clear(tx, tenantId, groupId));
         return;
       case 'removeMatching': {
-        const ids =
-          valueEqualities(change.filter) ?? (await this.membersMatching(tx, tenantId, groupId, change.filter));
+        const ids = valueEqualities(change.filter) ?? (await this.membersMatching(tx, ctx, groupId, change.filter));
         const removed = await this.members.remove(tx, tenantId, groupId, ids);
         // RFC 7644 §3.12 noTarget: "a filter that yields no match".
         if (removed.length === 0) throw new ScimError(400, 'noTarget', 'No member of the group matches the filter.');
@@ -280,14 +286,21 @@ export class Groups {
   }
 
   /** Filters other than `value eq …` are evaluated on each member (RFC 7644 §3.5.2.2). */
-  private async membersMatching(tx: Transaction, tenantId: string, groupId: string, filter: Filter): Promise<string[]> {
-    if (MEMBERS === undefined) return [];
-    const all = (await this.members.ofGroups(tx, tenantId, [groupId])).get(groupId) ?? [];
+  private async membersMatching(
+    tx: Transaction,
+    ctx: TenantContext,
+    groupId: string,
+    filter: Filter,
+  ): Promise<string[]> {
+    const type = groupType(ctx);
+    const members = type.schema.attributes.find((a) => a.name === type.storage.membership?.attribute);
+    if (members === undefined) return [];
+    const all = (await this.members.ofGroups(tx, ctx.tenantId, [groupId])).get(groupId) ?? [];
     return all
       .filter((m) =>
         matchesFilter(
-          GROUP,
-          MEMBERS,
+          type,
+          members,
           { value: m.id, type: m.type, ...(m.display === undefined ? {} : { display: m.display }) },
           filter,
         ),
@@ -301,7 +314,7 @@ export class Groups {
     projection: Projection,
     q: Transaction,
   ): Promise<ResourceResult> {
-    const members = isRequested(GROUP, 'members', projection)
+    const members = isRequested(groupType(ctx), 'members', projection)
       ? (await this.members.ofGroups(q, ctx.tenantId, [stored.id])).get(stored.id)
       : undefined;
     return { resource: this.representation(ctx, stored, members), version: stored.version };
@@ -314,7 +327,7 @@ export class Groups {
   ): JsonObject {
     const list: JsonValue[] = (members ?? []).map((m) => ({
       value: m.id,
-      $ref: `${ctx.baseUrl}/${m.type === 'User' ? 'Users' : 'Groups'}/${m.id}`,
+      $ref: `${ctx.baseUrl}${ctx.registry.type(m.type).endpoint}/${m.id}`,
       type: m.type,
       ...(m.display === undefined ? {} : { display: m.display }),
     }));
@@ -322,11 +335,11 @@ export class Groups {
       stored.document,
       stored.id,
       {
-        resourceType: 'Group',
+        resourceType: groupType(ctx).name,
         created: stored.createdAt,
         lastModified: stored.updatedAt,
         version: stored.version,
-        location: `${ctx.baseUrl}/Groups/${stored.id}`,
+        location: `${ctx.baseUrl}${groupType(ctx).endpoint}/${stored.id}`,
       },
       list.length === 0 ? {} : { members: list },
     );

@@ -1,6 +1,7 @@
 import type { ListQuery } from '../scim/list-query.js';
 import type { Projection } from '../scim/projection.js';
 import type { JsonObject } from '../scim/resource/json.js';
+import type { FilterOptions } from '../storage/filter-sql.js';
 import type { TenantContext } from './context.js';
 
 /** What a use case hands back to http/: the full representation, projected there. */
@@ -38,5 +39,6 @@ export interface ResourceService {
     projection: Projection,
   ): Promise<ResourceResult>;
   delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void>;
-  list(ctx: TenantContext, query: ListQuery): Promise<ListResult>;
+  /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
+  list(ctx: TenantContext, query: ListQuery, options?: FilterOptions): Promise<ListResult>;
 }

@@ -8,7 +8,7 @@ import type { JsonObject, JsonValue } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
 import { buildSearchDocument } from '../scim/resource/search-document.js';
 import { validateResource } from '../scim/resource/validate.js';
-import { USER_RESOURCE_TYPE as USER } from '../scim/schema/registry.js';
+import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { inTransaction, sqlOf, type Database, type Sql, type Transaction } from '../storage/db.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
 import { UniqueViolation } from '../storage/errors.js';
@@ -26,6 +26,8 @@ import type { ListResult, ResourceResult } from './resources.js';
 
 const notFound = (id: string) => new ScimError(404, undefined, `User ${id} not found.`);
 const OPTIMISTIC_ATTEMPTS = 3;
+/** The tenant's User type: the built-in one with the tenant's extensions (TenantContext.registry). */
+const userType = (ctx: TenantContext): ResourceTypeDefinition => ctx.registry.type('User');
 
 /** The /Users use cases (RFC 7644 §3.3–§3.6): each write is one transaction. */
 export class Users {
@@ -44,12 +46,12 @@ export class Users {
   /** A new user belongs to no group yet, so the projection has nothing to spare it. */
   async create(ctx: TenantContext, body: unknown, _projection: Projection = {}): Promise<ResourceResult> {
     requireAuthenticated(ctx);
-    const write = await this.prepare(this.lenient(ctx, body), undefined);
+    const write = await this.prepare(ctx, this.lenient(ctx, body), undefined);
     const id = randomUUID();
     // One statement inserts the user and appends user.created, and commits on its own: no
     // BEGIN/COMMIT round trips on the hottest write.
     const stored = await this.uniquely(write.userName, () =>
-      this.users.insert(this.sql, ctx.tenantId, id, write, [created(ctx, 'User', id, write.document)]),
+      this.users.insert(this.sql, ctx.tenantId, id, write, [created(ctx, userType(ctx), id, write.document)]),
     );
     return this.result(ctx, stored, []);
   }
@@ -71,7 +73,7 @@ export class Users {
   ): Promise<ResourceResult> {
     requireAuthenticated(ctx);
     const lenient = this.lenient(ctx, body);
-    return this.modify(ctx, id, ifMatch, projection, async (stored) => this.prepare(lenient, stored.document));
+    return this.modify(ctx, id, ifMatch, projection, async (stored) => this.prepare(ctx, lenient, stored.document));
   }
 
   /** PATCH (RFC 7644 §3.5.2): all operations apply, or none. */
@@ -84,15 +86,15 @@ export class Users {
   ): Promise<ResourceResult> {
     requireAuthenticated(ctx);
     checkPatchSize(body, this.patchLimits);
-    const normalized = normalizePatchBody(USER, body, id);
+    const normalized = normalizePatchBody(userType(ctx), body, id);
     noteRules(ctx, normalized.fired);
     const operations = parsePatchRequest(normalized.value);
     return this.modify(ctx, id, ifMatch, projection, async (stored) => {
-      const { document, rules } = applyPatch(USER, stored.document, operations, {
+      const { document, rules } = applyPatch(userType(ctx), stored.document, operations, {
         createMissingFilteredElements: true,
       });
       noteRules(ctx, rules);
-      return this.prepare(document, stored.document);
+      return this.prepare(ctx, document, stored.document);
     });
   }
 
@@ -103,18 +105,18 @@ export class Users {
       if (stored === undefined) throw notFound(id);
       checkIfMatch(ifMatch, stored.version);
       // The tenant's policy (issue 6): remove the user, or deactivate it and keep it for the app.
-      let event = deleted(ctx, 'User', stored);
+      let event = deleted(ctx, userType(ctx), stored);
       if (ctx.deletePolicy === 'deactivate') {
         const kept = await this.users.softDelete(tx, ctx.tenantId, id);
         if (kept === undefined) throw notFound(id);
-        event = deactivatedByDelete(ctx, stored.document, kept);
+        event = deactivatedByDelete(ctx, userType(ctx), stored.document, kept);
       } else {
         await this.users.delete(tx, ctx.tenantId, id);
       }
       const groups = await this.members.removeEverywhere(tx, ctx.tenantId, id);
       await this.outbox.append(tx, ctx.tenantId, [
         event,
-        ...groups.flatMap((g) => membershipChanged(ctx, 'group.member_removed', g, [{ id, type: 'User' }])),
+        ...groups.flatMap((g) => membershipChanged(ctx, 'member_removed', g, [{ id, type: userType(ctx).id }])),
       ]);
     });
   }
@@ -133,7 +135,7 @@ export class Users {
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
     requireAuthenticated(ctx);
-    const plan = planPage(USER, query, { ...options, tenantId: ctx.tenantId, baseUrl: ctx.baseUrl });
+    const plan = planPage(userType(ctx), query, { ...options, tenantId: ctx.tenantId, baseUrl: ctx.baseUrl });
     const page = await this.users.page(this.sql, ctx.tenantId, plan.request);
     const nextCursor = plan.nextCursor(page);
     const groups = await this.groupsOf(ctx, page.resources, query.projection, this.sql);
@@ -161,7 +163,7 @@ export class Users {
       checkIfMatch(ifMatch, current.version);
       const write = await change(current);
       // The events ride in the compare-and-set statement: appended only if it wins.
-      const events = updated(ctx, 'User', id, current.document, write.document, {
+      const events = updated(ctx, userType(ctx), id, current.document, write.document, {
         passwordChanged: write.passwordHash !== undefined,
       });
       stored = await this.uniquely(write.userName, () =>
@@ -177,7 +179,7 @@ export class Users {
       await this.outbox.append(
         tx,
         ctx.tenantId,
-        updated(ctx, 'User', id, current.document, write.document, {
+        updated(ctx, userType(ctx), id, current.document, write.document, {
           passwordChanged: write.passwordHash !== undefined,
           stored: written,
         }),
@@ -189,14 +191,15 @@ export class Users {
 
   /** The body as the provider meant it (scim/compat), the rules it took noted on the request. */
   private lenient(ctx: TenantContext, body: unknown): unknown {
-    const normalized = normalizeResourceBody(USER, body);
+    const normalized = normalizeResourceBody(userType(ctx), body);
     noteRules(ctx, normalized.fired);
     return normalized.value;
   }
 
   /** A write without a password keeps the stored hash; the document never holds one. */
-  private async prepare(body: unknown, existing: JsonObject | undefined): Promise<UserWrite> {
-    const { document, password } = validateResource(USER, body, existing === undefined ? {} : { existing });
+  private async prepare(ctx: TenantContext, body: unknown, existing: JsonObject | undefined): Promise<UserWrite> {
+    const type = userType(ctx);
+    const { document, password } = validateResource(type, body, existing === undefined ? {} : { existing });
     const userName = document['userName'];
     if (typeof userName !== 'string') throw new ScimError(400, 'invalidValue', 'userName is required.');
     const externalId = document['externalId'];
@@ -205,7 +208,7 @@ export class Users {
       externalId: typeof externalId === 'string' ? externalId : undefined,
       active: document['active'] !== false,
       document,
-      search: buildSearchDocument(USER, document),
+      search: buildSearchDocument(type, document),
       passwordHash: password === undefined ? undefined : await hashPassword(password),
     };
   }
@@ -231,12 +234,12 @@ export class Users {
     const byUser = new Map<string, JsonValue[]>();
     // Only users that are members somewhere have groups: the rest cost no query.
     const ids = users.filter((u) => u.inGroups !== false).map((u) => u.id);
-    if (ids.length === 0 || !isRequested(USER, 'groups', projection)) return byUser;
+    if (ids.length === 0 || !isRequested(userType(ctx), 'groups', projection)) return byUser;
     for (const g of await this.members.groupsOfUsers(q, ctx.tenantId, ids)) {
       const list = byUser.get(g.userId) ?? [];
       list.push({
         value: g.groupId,
-        $ref: `${ctx.baseUrl}/Groups/${g.groupId}`,
+        $ref: `${ctx.baseUrl}${ctx.registry.type('Group').endpoint}/${g.groupId}`,
         display: g.display,
         type: g.direct ? 'direct' : 'indirect',
       });
@@ -260,11 +263,11 @@ export class Users {
       stored.document,
       stored.id,
       {
-        resourceType: 'User',
+        resourceType: userType(ctx).name,
         created: stored.createdAt,
         lastModified: stored.updatedAt,
         version: stored.version,
-        location: `${ctx.baseUrl}/Users/${stored.id}`,
+        location: `${ctx.baseUrl}${userType(ctx).endpoint}/${stored.id}`,
       },
       list === undefined || list.length === 0 ? {} : { groups: list },
     );

@@ -6,6 +6,7 @@ import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { resolvePath, resolveSubAttribute, type ResolvedPath } from '../scim/schema/resolve.js';
 import type { AttributeDefinition } from '../scim/schema/types.js';
 import type { SqlParams } from './sql-params.js';
+import { checkComparison, isSubstringOperator } from '../scim/filter/operator-rules.js';
 import { isUuid } from '../scim/resource/ids.js';
 import { groupMemberRows, MEMBERSHIP_COLUMNS, userGroupRows } from './membership-sql.js';
 
@@ -66,7 +67,6 @@ export interface FilterOptions {
   readonly baseUrl?: string;
 }
 
-const ORDERING: ReadonlySet<CompareOperator> = new Set(['gt', 'ge', 'lt', 'le']);
 /** An attribute kept in its own column rather than in the shadow document. */
 interface Column {
   readonly sql: string;
@@ -78,7 +78,6 @@ interface Column {
   readonly folded?: true;
 }
 
-const SUBSTRING: ReadonlySet<CompareOperator> = new Set(['co', 'sw', 'ew']);
 const SQL_ORDER: Readonly<Record<'gt' | 'ge' | 'lt' | 'le', string>> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
 
 function invalid(detail: string): never {
@@ -152,7 +151,7 @@ class FilterCompiler {
     const resolved = this.resolve(path);
     if (resolved.extension || resolved.subAttribute !== undefined) return false;
     const name = resolved.attribute.name;
-    return name === 'id' || (this.type.id === 'User' && name === 'userName');
+    return name === 'id' || (resolved.schema !== undefined && this.type.storage.uniqueKeys.includes(name));
   }
 
   /** The shadow document column, noting that the condition needs a plan per value. */
@@ -198,12 +197,12 @@ class FilterCompiler {
       }
       return invalid(`meta is complex: filter on one of its sub-attributes, such as meta.lastModified.`);
     }
-    if (resolved.extension) return undefined;
-    if (this.type.id === 'User' && name === 'userName')
-      return { sql: 'lower(r.user_name)', kind: 'text', folded: true };
-    if (this.type.id === 'Group' && name === 'displayName')
-      return { sql: 'lower(r.display_name)', kind: 'text', folded: true };
-    return undefined;
+    if (resolved.extension || sub !== undefined) return undefined;
+    const stored = this.type.storage.columns[name];
+    if (stored === undefined) return undefined;
+    return stored.folded
+      ? { sql: `lower(r.${stored.column})`, kind: 'text', folded: true }
+      : { sql: `r.${stored.column}`, kind: 'text' };
   }
 
   /** RFC 7644 §3.4.2.2 "pr": a non-empty value; an empty string is as good as none. */
@@ -220,7 +219,7 @@ class FilterCompiler {
     if (column !== undefined) return this.columnPresent(column);
     if (this.isMembership(resolved)) {
       if (resolved.subAttribute === undefined) {
-        const side = this.type.id === 'Group' ? 'group_id' : 'member_id';
+        const side = this.type.storage.membership?.side === 'group' ? 'group_id' : 'member_id';
         return `(EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.${side} = r.id))`;
       }
       const rows = this.membershipRows(resolved) ?? '';
@@ -247,15 +246,10 @@ class FilterCompiler {
    * element rows (membership-sql.ts) of the attribute, when it is one of them.
    */
   private membershipRows(resolved: ResolvedPath): string | undefined {
-    if (resolved.schema === undefined || resolved.extension) return undefined;
+    if (!this.isMembership(resolved)) return undefined;
     this.planPerValue = true;
-    if (this.type.id === 'Group' && resolved.attribute.name === 'members') {
-      return groupMemberRows(`${this.params.add(this.baseUrl)}::text`);
-    }
-    if (this.type.id === 'User' && resolved.attribute.name === 'groups') {
-      return userGroupRows(`${this.params.add(this.baseUrl)}::text`);
-    }
-    return undefined;
+    const base = `${this.params.add(this.baseUrl)}::text`;
+    return this.type.storage.membership?.side === 'group' ? groupMemberRows(base) : userGroupRows(base);
   }
 
   /** The column of a membership element's sub-attribute, folded unless caseExact. */
@@ -272,8 +266,7 @@ class FilterCompiler {
     return (
       resolved.schema !== undefined &&
       !resolved.extension &&
-      ((this.type.id === 'Group' && resolved.attribute.name === 'members') ||
-        (this.type.id === 'User' && resolved.attribute.name === 'groups'))
+      resolved.attribute.name === this.type.storage.membership?.attribute
     );
   }
 
@@ -338,7 +331,7 @@ class FilterCompiler {
     value: JsonValue,
   ): string {
     const text = `(${json} #>> '{}')`;
-    if (SUBSTRING.has(operator)) {
+    if (isSubstringOperator(operator)) {
       return `${text} LIKE ${this.params.add(likePattern(operator, typeof value === 'string' ? value : JSON.stringify(value)))}`;
     }
     const sqlOp = SQL_ORDER[operator as 'gt' | 'ge' | 'lt' | 'le'];
@@ -370,14 +363,15 @@ class FilterCompiler {
       return `(${column.sql} ${operator === 'eq' ? '=' : '<>'} ${this.params.add(normalized, 'uuid')})`;
     }
     if (column.kind === 'time') {
-      if (SUBSTRING.has(operator)) return invalid(`${describePath(path)} is a dateTime: use eq, ne, gt, ge, lt or le.`);
+      if (isSubstringOperator(operator))
+        return invalid(`${describePath(path)} is a dateTime: use eq, ne, gt, ge, lt or le.`);
       const sqlOp =
         operator === 'eq' ? '=' : operator === 'ne' ? '<>' : SQL_ORDER[operator as 'gt' | 'ge' | 'lt' | 'le'];
       return `(${column.sql} ${sqlOp} ${this.params.add(normalized, 'timestamptz')})`;
     }
     const text = column.folded === true && typeof value === 'string' ? value : normalized;
     const bind = (v: JsonValue) => (column.folded === true ? `lower(${this.params.add(v)})` : this.params.add(v));
-    if (SUBSTRING.has(operator)) {
+    if (isSubstringOperator(operator)) {
       return `(${column.sql} LIKE ${bind(likePattern(operator, typeof text === 'string' ? text : JSON.stringify(text)))})`;
     }
     const bound = bind(text);
@@ -400,7 +394,7 @@ class FilterCompiler {
     }
     if (!isUuid(value)) return operator === 'eq' ? 'false' : 'true';
     const id = this.params.add(value, 'uuid');
-    if (this.type.id === 'Group') {
+    if (this.type.storage.membership?.side === 'group') {
       const exists = `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id AND m.member_id = ${id})`;
       return operator === 'eq' ? `(${exists})` : `(NOT ${exists})`;
     }
@@ -474,33 +468,15 @@ class FilterCompiler {
     path: AttributePath,
   ): JsonValue {
     const where = describePath(path);
-    if (
-      (definition.type === 'boolean' || definition.type === 'binary') &&
-      (ORDERING.has(operator) || SUBSTRING.has(operator))
-    ) {
-      return invalid(`"${where}" is ${definition.type}: "${operator}" does not apply (RFC 7644 §3.4.2.2).`);
+    checkComparison(definition.type, operator, value, where);
+    if (definition.type === 'dateTime' && typeof value === 'string') {
+      const normalized = normalizeDateTime(value);
+      if (normalized === undefined)
+        return invalid(`"${where}": "${value}" is not an xsd:dateTime such as 2011-05-13T04:42:34Z.`);
+      return normalized;
     }
-    switch (definition.type) {
-      case 'boolean':
-        if (typeof value !== 'boolean') return invalid(`"${where}" is boolean: compare it with true or false.`);
-        return value;
-      case 'integer':
-      case 'decimal':
-        if (typeof value !== 'number') return invalid(`"${where}" is a number: compare it with a number.`);
-        if (SUBSTRING.has(operator)) return invalid(`"${where}" is a number: "${operator}" does not apply.`);
-        return value;
-      case 'dateTime': {
-        if (typeof value !== 'string') return invalid(`"${where}" is a dateTime: compare it with a quoted date.`);
-        if (SUBSTRING.has(operator)) return invalid(`"${where}" is a dateTime: "${operator}" does not apply.`);
-        const normalized = normalizeDateTime(value);
-        if (normalized === undefined)
-          return invalid(`"${where}": "${value}" is not an xsd:dateTime such as 2011-05-13T04:42:34Z.`);
-        return normalized;
-      }
-      default:
-        if (typeof value !== 'string') return invalid(`"${where}" is a string: compare it with a quoted value.`);
-        return definition.caseExact ? value : value.toLowerCase();
-    }
+    if (typeof value !== 'string') return value;
+    return definition.caseExact ? value : value.toLowerCase();
   }
 
   /**

@@ -6,7 +6,7 @@ import { preparedSql } from './prepared-sql.js';
 export interface EventToAppend {
   readonly id: string;
   readonly type: string;
-  readonly resourceType: 'User' | 'Group';
+  readonly resourceType: string;
   readonly resourceId: string;
   readonly externalId: string | undefined;
   readonly data: JsonObject;
@@ -26,7 +26,7 @@ interface EventRow {
   sequence: string;
   id: string;
   type: string;
-  resource_type: 'User' | 'Group';
+  resource_type: string;
   resource_id: string;
   external_id: string | null;
   data: JsonObject;

@@ -9,9 +9,24 @@ export interface TenantRecord {
   readonly provider: string | null;
   /** What DELETE /Users/{id} does: "delete" or "deactivate". */
   readonly deletePolicy: string;
+  /** Raised with every change to the tenant's schema extensions. */
+  readonly schemaVersion: number;
 }
 
-const columns = { id: true, name: true, createdAt: true, provider: true, deletePolicy: true } as const;
+const columns = {
+  id: true,
+  name: true,
+  createdAt: true,
+  provider: true,
+  deletePolicy: true,
+  schemaVersion: true,
+} as const;
+
+type Selected = Omit<TenantRecord, 'schemaVersion'> & { readonly schemaVersion: bigint };
+const toRecord = ({ schemaVersion, ...rest }: Selected): TenantRecord => ({
+  ...rest,
+  schemaVersion: Number(schemaVersion),
+});
 
 export class TenantStore {
   constructor(private readonly db: Database) {}
@@ -19,18 +34,19 @@ export class TenantStore {
   /** Throws UniqueViolation when the id is taken. */
   async create(id: string, name: string): Promise<TenantRecord> {
     try {
-      return await this.db.tenant.create({ data: { id, name }, select: columns });
+      return toRecord(await this.db.tenant.create({ data: { id, name }, select: columns }));
     } catch (error) {
       throw translateError(error);
     }
   }
 
-  find(id: string): Promise<TenantRecord | null> {
-    return this.db.tenant.findUnique({ where: { id }, select: columns });
+  async find(id: string): Promise<TenantRecord | null> {
+    const record = await this.db.tenant.findUnique({ where: { id }, select: columns });
+    return record === null ? null : toRecord(record);
   }
 
-  list(): Promise<TenantRecord[]> {
-    return this.db.tenant.findMany({ select: columns, orderBy: { id: 'asc' } });
+  async list(): Promise<TenantRecord[]> {
+    return (await this.db.tenant.findMany({ select: columns, orderBy: { id: 'asc' } })).map(toRecord);
   }
 
   async isEmpty(): Promise<boolean> {

@@ -2,6 +2,8 @@ import { UniqueViolation } from '../storage/errors.js';
 import type { TenantRecord, TenantStore } from '../storage/tenant-store.js';
 import { TenantExistsError, TenantNotFoundError } from './errors.js';
 import { ExpiringCache } from './expiring-cache.js';
+import type { SchemaRegistry } from '../scim/schema/registry.js';
+import type { TenantRegistries } from './tenant-registries.js';
 
 /** 1–63 lowercase letters, digits and hyphens: safe in a URL path segment without encoding. */
 export const TENANT_ID_PATTERN = '^[a-z0-9-]{1,63}$';
@@ -22,6 +24,8 @@ export interface TenantProfile {
   /** Declared; null: recognised per request. */
   readonly provider: string | null;
   readonly deletePolicy: DeletePolicy;
+  /** The tenant's resource types: the built-in ones with its schema extensions. */
+  readonly registry: SchemaRegistry;
 }
 
 export class Tenants {
@@ -30,9 +34,13 @@ export class Tenants {
   constructor(
     private readonly store: TenantStore,
     private readonly publicUrl: string,
+    private readonly registries: TenantRegistries,
   ) {}
 
-  /** The tenant's provider and delete policy; a change shows within 2 s on every replica. */
+  /**
+   * The tenant's provider, delete policy and registry; a change shows within 2 s on every
+   * replica, at once on the one that made it (forgetProfile).
+   */
   async profile(id: string): Promise<TenantProfile> {
     const cached = this.profiles.get(id);
     if (cached !== undefined) return cached;
@@ -40,9 +48,15 @@ export class Tenants {
     const profile: TenantProfile = {
       provider: record?.provider ?? null,
       deletePolicy: record?.deletePolicy === 'deactivate' ? 'deactivate' : 'delete',
+      registry: await this.registries.forTenant(id, record?.schemaVersion ?? 0),
     };
     this.profiles.set(id, profile, Date.now() + PROFILE_CACHE_MS);
     return profile;
+  }
+
+  /** After a change this replica made: its next request reads the tenant again. */
+  forgetProfile(id: string): void {
+    this.profiles.delete(id);
   }
 
   async update(

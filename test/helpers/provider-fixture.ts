@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * A provider's lifecycle as its public documentation shows it, replayed request by request
- * (test/fixtures/providers/<provider>/lifecycle.json, format in that folder's README.md).
+ * A sequence of a provider's requests as its public documentation shows them, replayed request
+ * by request (test/fixtures/providers/<provider>/<name>.json: lifecycle.json, first lookup to
+ * deprovisioning, and others such as custom-extension.json; format in that folder's README.md).
  * Strings may hold {{name}}: a value an earlier step saved from its response.
  */
 export interface ProviderFixture {
@@ -12,9 +13,20 @@ export interface ProviderFixture {
   readonly userAgent: string;
   /** Admin settings made before the first request, as the provider's page tells the admin. */
   readonly tenant?: { readonly provider?: string; readonly deletePolicy?: 'delete' | 'deactivate' };
+  /**
+   * Custom schema extensions the admin registers before the first request, in this order:
+   * PUT /admin/v1/tenants/{id}/schemas/{urn} with `body` (RFC 7643 section 7, plus "resourceType").
+   */
+  readonly schemas?: readonly FixtureSchema[];
   /** Name → URL of each document the steps cite. */
   readonly sources: Readonly<Record<string, string>>;
   readonly steps: readonly FixtureStep[];
+}
+
+export interface FixtureSchema {
+  /** The extension's URN: the schema's id, and the key its attributes are stored under. */
+  readonly urn: string;
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 export interface FixtureStep {
@@ -64,13 +76,33 @@ export interface StoredGroup {
 
 export const PROVIDER_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'providers');
 
-export function loadProviderFixtures(): { dir: string; fixture: ProviderFixture }[] {
+export interface LoadedFixture {
+  /** "<provider folder>/<file name without .json>", e.g. "entra/custom-extension". */
+  readonly name: string;
+  /** The provider's folder. */
+  readonly dir: string;
+  /** The file's name in that folder, e.g. "lifecycle.json". */
+  readonly file: string;
+  readonly fixture: ProviderFixture;
+}
+
+/** Every *.json in every provider folder, by folder then file name. */
+export function loadProviderFixtures(): LoadedFixture[] {
+  const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return readdirSync(PROVIDER_FIXTURES, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .map((d) => ({
-      dir: d.name,
-      fixture: JSON.parse(readFileSync(join(PROVIDER_FIXTURES, d.name, 'lifecycle.json'), 'utf8')) as ProviderFixture,
-    }));
+    .sort(byName)
+    .flatMap((d) =>
+      readdirSync(join(PROVIDER_FIXTURES, d.name), { withFileTypes: true })
+        .filter((f) => f.isFile() && f.name.endsWith('.json'))
+        .sort(byName)
+        .map((f) => ({
+          name: `${d.name}/${f.name.slice(0, -'.json'.length)}`,
+          dir: d.name,
+          file: f.name,
+          fixture: JSON.parse(readFileSync(join(PROVIDER_FIXTURES, d.name, f.name), 'utf8')) as ProviderFixture,
+        })),
+    );
 }
 
 /** Replaces every {{name}} in the strings of `value`; an unknown name is a fixture error. */

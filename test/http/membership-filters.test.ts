@@ -2,11 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilter } from '../../src/scim/filter/parse.js';
 import { matchesFilter } from '../../src/scim/filter/evaluate.js';
 import type { JsonObject } from '../../src/scim/resource/json.js';
-import {
-  GROUP_RESOURCE_TYPE,
-  USER_RESOURCE_TYPE,
-  type ResourceTypeDefinition,
-} from '../../src/scim/schema/registry.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../src/scim/schema/built-in-types.js';
+import { type ResourceTypeDefinition } from '../../src/scim/schema/registry.js';
 import type { AttributeDefinition } from '../../src/scim/schema/types.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { expectScimError, scimTenant, type ScimClient } from '../helpers/scim.js';

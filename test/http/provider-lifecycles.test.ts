@@ -6,7 +6,7 @@ import {
   at,
   loadProviderFixtures,
   substitute,
-  type ProviderFixture,
+  type LoadedFixture,
   type StoredGroup,
   type StoredUser,
 } from '../helpers/provider-fixture.js';
@@ -15,7 +15,9 @@ import { ERROR_SCHEMA, scimTenant } from '../helpers/scim.js';
 // Issue 6, "Tests": every provider's documented request sequence, first lookup to
 // deprovisioning, replayed through the HTTP API against a fresh tenant configured as the
 // provider's page in docs/providers/ says. Each step checks the response and what was stored:
-// a lenient read must store what the provider meant.
+// a lenient read must store what the provider meant. Every other *.json beside a provider's
+// lifecycle.json (custom schema extensions, issue 12) is replayed the same way, its `schemas`
+// registered through the admin API first.
 
 let t: TestApp;
 let admin: ReturnType<typeof adminClient>;
@@ -75,15 +77,20 @@ async function checkStoredGroup(tenantId: string, expected: StoredGroup, where: 
   }
 }
 
-async function replay(fixture: ProviderFixture): Promise<void> {
+async function replay({ name, fixture }: LoadedFixture): Promise<void> {
   const scim = await scimTenant(t, fixture.provider);
   if (fixture.tenant !== undefined) {
     const res = await admin.call('PATCH', `/admin/v1/tenants/${scim.tenantId}`, fixture.tenant);
-    expect(res.statusCode, res.body).toBe(200);
+    expect(res.statusCode, `${name}: tenant settings: ${res.body}`).toBe(200);
+  }
+  for (const { urn, body } of fixture.schemas ?? []) {
+    const url = `/admin/v1/tenants/${scim.tenantId}/schemas/${encodeURIComponent(urn)}`;
+    const res = await admin.call('PUT', url, body);
+    expect(res.statusCode, `${name}: register schema ${urn}: ${res.body}`).toBe(201);
   }
   const vars = new Map<string, string>();
   for (const [index, step] of fixture.steps.entries()) {
-    const where = `${fixture.provider} step ${index + 1} "${step.name}" (${step.source})`;
+    const where = `${name} step ${index + 1} "${step.name}" (${step.source})`;
     const request = substitute(step.request, vars);
     const headers: Record<string, string> = { ...(request.headers ?? {}) };
     if (fixture.userAgent !== '') headers['user-agent'] ??= fixture.userAgent;
@@ -113,29 +120,43 @@ async function replay(fixture: ProviderFixture): Promise<void> {
       else await checkStoredGroup(scim.tenantId, stored, where);
     }
   }
-  // The request log shows the whole lifecycle, in order, under the provider's name.
+  // The request log shows the whole sequence, in order, under the provider's name.
   await t.deps.requestLog.flush();
   const logged = await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/requests?limit=500`);
   const requests = logged.json<{ requests: { method: string; path: string; provider: string }[] }>().requests.reverse();
-  expect(requests.map((r) => r.method)).toEqual(fixture.steps.map((s) => s.request.method));
-  expect(new Set(requests.map((r) => r.provider))).toEqual(new Set([fixture.provider]));
+  expect(
+    requests.map((r) => r.method),
+    `${name}: request log`,
+  ).toEqual(fixture.steps.map((s) => s.request.method));
+  expect(new Set(requests.map((r) => r.provider)), `${name}: request log`).toEqual(new Set([fixture.provider]));
 }
 
+// Test names say which file: "entra/lifecycle.json", "entra/custom-extension.json".
+const LIFECYCLE = 'lifecycle.json';
+const lifecycles = fixtures.filter((f) => f.file === LIFECYCLE).map((f) => [`${f.name}.json`, f] as const);
+const others = fixtures.filter((f) => f.file !== LIFECYCLE).map((f) => [`${f.name}.json`, f] as const);
+
 describe('identity provider lifecycles (issue 6), replayed from test/fixtures/providers', () => {
-  it('has a documented lifecycle for every provider', () => {
-    expect(fixtures.map((f) => f.dir).sort()).toEqual([...REQUIRED].sort());
-    for (const { dir, fixture } of fixtures) {
-      expect(fixture.provider).toBe(dir);
+  it('has a documented lifecycle for every provider, and every fixture cites its sources', () => {
+    expect(lifecycles.map(([, f]) => f.dir).sort()).toEqual([...REQUIRED].sort());
+    expect(new Set(fixtures.map((f) => f.dir))).toEqual(new Set(REQUIRED));
+    for (const { name, dir, fixture } of fixtures) {
+      expect(fixture.provider, `${name}: provider`).toBe(dir);
+      expect(fixture.steps.length, `${name}: steps`).toBeGreaterThan(0);
       for (const step of fixture.steps) {
         const cited = step.source.split(':')[0] ?? '';
-        expect(fixture.sources[cited], `${dir} "${step.name}" cites an unknown source "${cited}"`).toMatch(
-          /^https:\/\//,
-        );
+        const message = `${name} "${step.name}" cites an unknown source "${cited}"`;
+        expect(fixture.sources[cited], message).toMatch(/^https:\/\//);
+      }
+      const urns = (fixture.schemas ?? []).map((s) => s.urn);
+      expect(new Set(urns).size, `${name}: each schema registered once`).toBe(urns.length);
+      for (const { urn, body } of fixture.schemas ?? []) {
+        if (body['id'] !== undefined) expect(body['id'], `${name}: schema ${urn} has another id`).toBe(urn);
       }
     }
   });
 
-  it.each(fixtures.map((f) => [f.dir, f.fixture] as const))('%s: first lookup to deprovisioning', async (_, fixture) =>
-    replay(fixture),
-  );
+  it.each(lifecycles)('%s: first lookup to deprovisioning', (_, loaded) => replay(loaded));
+
+  it.each(others)('%s: its schemas registered, then its documented requests', (_, loaded) => replay(loaded));
 });

@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.js';
 import { adminAuthenticator } from '../plugins/admin-auth.js';
 import { eventRoutes } from './events.js';
 import { tenantRoutes } from './tenants.js';
+import { tenantSchemaRoutes } from './tenant-schemas.js';
 import { tokenRoutes } from './tokens.js';
 import { requestLogRoutes } from './requests.js';
 import { userRoutes } from './users.js';
@@ -14,6 +15,7 @@ export function adminRoutes(deps: Deps) {
     app.addHook('onRequest', adminAuthenticator(deps.secrets.adminToken));
     await app.register(tenantRoutes(deps));
     await app.register(tokenRoutes(deps));
+    await app.register(tenantSchemaRoutes(deps));
     await app.register(eventRoutes(deps));
     await app.register(webhookRoutes(deps));
     await app.register(userRoutes(deps));

@@ -59,7 +59,7 @@ export const eventSchema = {
     tenantId: { type: 'string' },
     sequence: { type: 'integer', description: 'Per tenant, from 1, without gaps, in commit order.' },
     occurredAt: { type: 'string', format: 'date-time' },
-    resourceType: { type: 'string', enum: ['User', 'Group'] },
+    resourceType: { type: 'string', description: 'The resource type\'s id: "User", "Group".' },
     resourceId: { type: 'string', format: 'uuid' },
     externalId: { type: ['string', 'null'] },
     data: { type: 'object', additionalProperties: true },

@@ -40,8 +40,9 @@ export function userRoutes(deps: Deps) {
       async (request) => {
         const { id, userId } = request.params;
         await deps.tenants.get(id);
+        const { registry } = await deps.tenants.profile(id);
         const { resource, deletedAt } = await deps.users.forApp(
-          { tenantId: id, principal: adminPrincipal(id), baseUrl: deps.tenants.scimBaseUrl(id) },
+          { tenantId: id, principal: adminPrincipal(id), baseUrl: deps.tenants.scimBaseUrl(id), registry },
           userId.toLowerCase(),
         );
         return { user: resource, deletedAt: deletedAt?.toISOString() ?? null };

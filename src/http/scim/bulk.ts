@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.js';
 import { BULK_LIMITS, parseBulkRequest } from '../../scim/bulk/request.js';
 import { ScimError } from '../../scim/errors.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
+import { endpointName } from '../../scim/schema/registry.js';
 import { tenantContextOf } from './authenticate.js';
 
 /**
@@ -30,8 +31,9 @@ export function bulkRoutes(deps: Deps) {
         },
       },
       async (request, reply) => {
-        const bulkRequest = parseBulkRequest(request.body, BULK_LIMITS);
-        const response = await bulk.run(tenantContextOf(request), bulkRequest);
+        const ctx = tenantContextOf(request);
+        const endpoints = ctx.registry.resourceTypes.map(endpointName);
+        const response = await bulk.run(ctx, parseBulkRequest(request.body, BULK_LIMITS, endpoints));
         // §3.7: 200 when the bulk job was processed, whatever its operations' own statuses.
         return reply.code(200).type(SCIM_MEDIA_TYPE).send(response);
       },

@@ -18,9 +18,9 @@ function refuseFilter(request: FastifyRequest): void {
   }
 }
 
-/** RFC 7644 §4 and RFC 7643 §5–7, per tenant. */
+/** RFC 7644 §4 and RFC 7643 §5–7, per tenant: each tenant sees its own schema extensions. */
 export function discoveryRoutes(deps: Deps) {
-  const { registry, config } = deps;
+  const { config } = deps;
   const documentationUri = `${config.publicUrl}/docs`;
   return async (app: FastifyInstance) => {
     const base = (request: FastifyRequest) => tenantContextOf(request).baseUrl;
@@ -33,12 +33,13 @@ export function discoveryRoutes(deps: Deps) {
     app.get('/Schemas', async (request, reply) => {
       refuseFilter(request);
       const baseUrl = base(request);
+      const { registry } = tenantContextOf(request);
       return reply.type(SCIM_MEDIA_TYPE).send(completeList(registry.schemas.map((s) => schemaResource(s, baseUrl))));
     });
 
     app.get<{ Params: { schemaId: string } }>('/Schemas/:schemaId', async (request, reply) => {
       refuseFilter(request);
-      const schema = registry.schema(request.params.schemaId);
+      const schema = tenantContextOf(request).registry.schema(request.params.schemaId);
       if (schema === undefined) throw new ScimError(404, undefined, `No schema with id "${request.params.schemaId}".`);
       return reply.type(SCIM_MEDIA_TYPE).send(schemaResource(schema, base(request)));
     });
@@ -46,6 +47,7 @@ export function discoveryRoutes(deps: Deps) {
     app.get('/ResourceTypes', async (request, reply) => {
       refuseFilter(request);
       const baseUrl = base(request);
+      const { registry } = tenantContextOf(request);
       return reply
         .type(SCIM_MEDIA_TYPE)
         .send(completeList(registry.resourceTypes.map((t) => resourceTypeResource(t, baseUrl))));
@@ -53,7 +55,7 @@ export function discoveryRoutes(deps: Deps) {
 
     app.get<{ Params: { typeId: string } }>('/ResourceTypes/:typeId', async (request, reply) => {
       refuseFilter(request);
-      const type = registry.resourceType(request.params.typeId);
+      const type = tenantContextOf(request).registry.resourceType(request.params.typeId);
       if (type === undefined)
         throw new ScimError(404, undefined, `No resource type with id "${request.params.typeId}".`);
       return reply.type(SCIM_MEDIA_TYPE).send(resourceTypeResource(type, base(request)));

@@ -10,7 +10,6 @@ import { bulkRoutes } from './bulk.js';
 import { discoveryRoutes } from './discovery.js';
 import { resourceRoutes } from './resources.js';
 import { rootSearchRoutes } from './search.js';
-import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
 import { routedTenant } from '../routed-tenant.js';
 import { bindToLog } from '../log-bindings.js';
@@ -75,6 +74,7 @@ export function scimRoutes(deps: Deps) {
         principal,
         baseUrl: deps.tenants.scimBaseUrl(tenantId),
         deletePolicy: profile.deletePolicy,
+        registry: profile.registry,
         rules: new Set(),
       };
     });
@@ -126,12 +126,14 @@ export function scimRoutes(deps: Deps) {
     await app.register(discoveryRoutes(deps), { prefix: '/:tenantId' });
     await app.register(bulkRoutes(deps), { prefix: '/:tenantId' });
     await app.register(rootSearchRoutes(deps), { prefix: '/:tenantId' });
-    await app.register(resourceRoutes(USER_RESOURCE_TYPE, deps.users, LIST_LIMITS), {
-      prefix: '/:tenantId/Users',
-    });
-    await app.register(resourceRoutes(GROUP_RESOURCE_TYPE, deps.groups, LIST_LIMITS, { patchWithoutContent: true }), {
-      prefix: '/:tenantId/Groups',
-    });
+    // One set of RFC 7644 §3 routes per resource type the registry holds, at its endpoint.
+    for (const type of deps.registry.resourceTypes) {
+      const service = deps.resources.get(type.id);
+      if (service === undefined) throw new Error(`No use cases for the resource type ${type.id}.`);
+      // A type with members answers a membership PATCH with 204 (resources.ts).
+      const options = { patchWithoutContent: type.storage.membership?.side === 'group' };
+      await app.register(resourceRoutes(type, service, LIST_LIMITS, options), { prefix: `/:tenantId${type.endpoint}` });
+    }
     // Every other path under a tenant is routed too, so that its tenant comes from the router
     // and it is authenticated (any valid token of the tenant) before it learns it is unknown.
     const unknown = async (request: FastifyRequest) => {

@@ -36,18 +36,21 @@ export interface ResourceRouteOptions {
  * `attributes` / `excludedAttributes` (§3.4.2.5, §3.9).
  */
 export function resourceRoutes(
-  type: ResourceTypeDefinition,
+  builtIn: ResourceTypeDefinition,
   service: ResourceService,
   limits: ListLimits,
   options: ResourceRouteOptions = {},
 ) {
   return async (app: FastifyInstance) => {
     const context = tenantContextOf;
+    // The tenant's own definition of the type: the built-in one with the tenant's extensions.
+    const typeOf = (request: FastifyRequest) => tenantContextOf(request).registry.type(builtIn.id);
     // Filters as providers write them (scim/compat rule filter-value-path-sub-attribute).
     const lenientFilter = (request: FastifyRequest) => ({
       onValuePathSubAttribute: () => tenantContextOf(request).rules?.add(RULES.filterValuePathSubAttribute.name),
     });
     const projectionOf = (request: FastifyRequest<{ Querystring: Query }>): Projection => {
+      const type = typeOf(request);
       const attributes = parseAttributeList(type, 'attributes', request.query.attributes);
       const excludedAttributes = parseAttributeList(type, 'excludedAttributes', request.query.excludedAttributes);
       return {
@@ -55,14 +58,21 @@ export function resourceRoutes(
         ...(excludedAttributes === undefined ? {} : { excludedAttributes }),
       };
     };
-    const sendResource = (reply: FastifyReply, result: ResourceResult, projection: Projection, status = 200) =>
+    const sendResource = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      result: ResourceResult,
+      projection: Projection,
+      status = 200,
+    ) =>
       reply
         .code(status)
         .type(SCIM_MEDIA_TYPE)
         .header('ETag', etagOf(result.version))
-        .send(project(type, result.resource, projection));
-    const sendList = (reply: FastifyReply, result: ListResult, query: ListQuery) =>
-      reply.type(SCIM_MEDIA_TYPE).send({
+        .send(project(typeOf(request), result.resource, projection));
+    const sendList = (request: FastifyRequest, reply: FastifyReply, result: ListResult, query: ListQuery) => {
+      const type = typeOf(request);
+      return reply.type(SCIM_MEDIA_TYPE).send({
         schemas: [LIST_RESPONSE_SCHEMA],
         totalResults: result.total,
         // RFC 9865: a cursor page has no startIndex, and nextCursor only when more follow.
@@ -71,9 +81,10 @@ export function resourceRoutes(
         ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
         Resources: result.resources.map((r) => project(type, r, query.projection)),
       });
+    };
     const checkedId = (id: string) => {
       // Ids are UUIDs; anything else names no resource (and must not reach a uuid cast).
-      if (!isUuid(id)) throw new ScimError(404, undefined, `${type.name} ${id} not found.`);
+      if (!isUuid(id)) throw new ScimError(404, undefined, `${builtIn.name} ${id} not found.`);
       return id.toLowerCase();
     };
 
@@ -82,19 +93,19 @@ export function resourceRoutes(
       const result = await service.create(context(request), request.body, projection);
       const location = (result.resource['meta'] as JsonObject | undefined)?.['location'];
       if (typeof location === 'string') void reply.header('Location', location);
-      return sendResource(reply, result, projection, 201);
+      return sendResource(request, reply, result, projection, 201);
     });
 
     app.get<{ Params: { tenantId: string }; Querystring: Query }>('/', async (request, reply) => {
-      const query = parseListQuery(type, request.query, limits, lenientFilter(request));
-      return sendList(reply, await service.list(context(request), query), query);
+      const query = parseListQuery(typeOf(request), request.query, limits, lenientFilter(request));
+      return sendList(request, reply, await service.list(context(request), query), query);
     });
 
     // RFC 7644 §3.4.3: the same query in a POST body, keeping filters out of URLs and logs.
     app.post('/.search', { config: { scimScope: 'scim:read' } }, async (request, reply) => {
       const raw = searchRequestBody(request.body);
-      const query = parseListQuery(type, raw, limits, lenientFilter(request));
-      return sendList(reply, await service.list(context(request), query), query);
+      const query = parseListQuery(typeOf(request), raw, limits, lenientFilter(request));
+      return sendList(request, reply, await service.list(context(request), query), query);
     });
 
     app.get<{ Params: Params; Querystring: Query }>('/:id', async (request, reply) => {
@@ -104,7 +115,7 @@ export function resourceRoutes(
       if (matchesIfNoneMatch(header(request, 'if-none-match'), result.version)) {
         return reply.code(304).header('ETag', etagOf(result.version)).send();
       }
-      return sendResource(reply, result, projection);
+      return sendResource(request, reply, result, projection);
     });
 
     app.put<{ Params: Params; Querystring: Query }>('/:id', async (request, reply) => {
@@ -116,7 +127,7 @@ export function resourceRoutes(
         header(request, 'if-match'),
         projection,
       );
-      return sendResource(reply, result, projection);
+      return sendResource(request, reply, result, projection);
     });
 
     app.patch<{ Params: Params; Querystring: Query }>('/:id', async (request, reply) => {
@@ -134,7 +145,7 @@ export function resourceRoutes(
         silent ? ID_ONLY : projection,
       );
       if (silent) return reply.code(204).header('ETag', etagOf(result.version)).send();
-      return sendResource(reply, result, projection);
+      return sendResource(request, reply, result, projection);
     });
 
     app.delete<{ Params: Params }>('/:id', async (request, reply) => {

@@ -1,6 +1,8 @@
 import { ScimError } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../resource/json.js';
 import { caseInsensitiveMembers } from '../message-members.js';
+import { defaultRegistry } from '../schema/built-in-types.js';
+import { endpointName } from '../schema/registry.js';
 
 export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 
@@ -14,8 +16,8 @@ export interface BulkLimits {
 export const BULK_LIMITS: BulkLimits = { maxOperations: 1000, maxPayloadSize: 1_048_576 };
 
 export type BulkMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-/** The resource endpoints a bulk operation may address (RFC 7644 §3.7 "path"). */
-export type BulkEndpoint = 'Users' | 'Groups';
+/** The resource endpoint a bulk operation addresses (RFC 7644 §3.7 "path"): "Users". */
+export type BulkEndpoint = string;
 
 interface OperationCommon {
   /** Position in the request's Operations array, so results can be reported in request order. */
@@ -53,7 +55,7 @@ export interface BulkRequest {
 }
 
 const METHODS: ReadonlySet<string> = new Set<BulkMethod>(['POST', 'PUT', 'PATCH', 'DELETE']);
-const PATH = /^\/(Users|Groups)(?:\/([^/?#]+))?$/;
+const PATH = /^\/([^/?#]+)(?:\/([^/?#]+))?$/;
 
 /**
  * Parses a BulkRequest body (RFC 7644 §3.7). Anything that breaks the message's structure is 400
@@ -61,7 +63,11 @@ const PATH = /^\/(Users|Groups)(?:\/([^/?#]+))?$/;
  * method, path or bulkId an operation cannot even be reported on. Too many operations is 413 with
  * the limit named in the detail (§3.7.4).
  */
-export function parseBulkRequest(body: unknown, limits: BulkLimits = BULK_LIMITS): BulkRequest {
+export function parseBulkRequest(
+  body: unknown,
+  limits: BulkLimits = BULK_LIMITS,
+  endpoints: readonly string[] = defaultRegistry.resourceTypes.map(endpointName),
+): BulkRequest {
   if (!isJsonObject(body)) throw syntax('a bulk request body must be a JSON object.');
   const members = caseInsensitiveMembers(body, 'the bulk request');
   const schemas = members.get('schemas');
@@ -90,12 +96,12 @@ export function parseBulkRequest(body: unknown, limits: BulkLimits = BULK_LIMITS
   ) {
     throw syntax(`"failOnErrors" must be a positive integer, found ${JSON.stringify(failOnErrors)}.`);
   }
-  const parsed = operations.map((operation, index) => parseOperation(operation, index));
+  const parsed = operations.map((operation, index) => parseOperation(operation, index, endpoints));
   checkUniqueBulkIds(parsed);
   return { ...(failOnErrors === undefined ? {} : { failOnErrors }), operations: parsed };
 }
 
-function parseOperation(input: JsonValue, index: number): BulkOperation {
+function parseOperation(input: JsonValue, index: number, endpoints: readonly string[]): BulkOperation {
   const where = `Operations[${index}]`;
   if (!isJsonObject(input)) throw syntax(`${where}: an operation must be a JSON object.`);
   const members = caseInsensitiveMembers(input, where);
@@ -107,10 +113,9 @@ function parseOperation(input: JsonValue, index: number): BulkOperation {
   const path = members.get('path');
   const match = typeof path === 'string' ? PATH.exec(path) : null;
   const endpoint = match?.[1];
-  if (typeof path !== 'string' || (endpoint !== 'Users' && endpoint !== 'Groups')) {
-    throw syntax(
-      `${where}: "path" must be /Users, /Groups, /Users/{id} or /Groups/{id}, found ${JSON.stringify(path ?? null)}.`,
-    );
+  if (typeof path !== 'string' || endpoint === undefined || !endpoints.includes(endpoint)) {
+    const allowed = endpoints.flatMap((e) => [`/${e}`, `/${e}/{id}`]).join(', ');
+    throw syntax(`${where}: "path" must be one of ${allowed}; found ${JSON.stringify(path ?? null)}.`);
   }
   const id = match?.[2];
   const bulkId = optionalString(members, 'bulkId', where);

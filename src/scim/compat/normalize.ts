@@ -86,7 +86,20 @@ function modernSchemas(type: ResourceTypeDefinition, body: JsonObject, fired: Se
     const { [legacyKey]: extension, ...rest } = out;
     out = { ...rest, [ENTERPRISE_ID]: extension as JsonValue };
   }
-  return withoutEmptyUnknownSchemas(type, out, fired);
+  return withListedExtensions(type, withoutEmptyUnknownSchemas(type, out, fired), fired);
+}
+
+/** `schemas` with the URN of every extension object the body carries (rule extension-not-in-schemas). */
+function withListedExtensions(type: ResourceTypeDefinition, body: JsonObject, fired: Set<string>): JsonObject {
+  const entry = lowerKeyed(body, 'schemas');
+  if (entry === undefined || !Array.isArray(entry[1])) return body;
+  const listed = new Set(entry[1].map((s) => (typeof s === 'string' ? s.toLowerCase() : s)));
+  const missing = type.schemaExtensions
+    .map((e) => e.schema.id)
+    .filter((id) => !listed.has(id.toLowerCase()) && isJsonObject(lowerKeyed(body, id.toLowerCase())?.[1] ?? null));
+  if (missing.length === 0) return body;
+  fired.add(RULES.extensionNotInSchemas.name);
+  return { ...body, [entry[0]]: [...entry[1], ...missing] };
 }
 
 /** `schemas` without the URIs of other schemas that carry nothing (rule unknown-schema-without-attributes). */

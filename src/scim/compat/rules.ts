@@ -17,6 +17,8 @@ const OKTA_SCIM = 'https://developer.okta.com/docs/api/openapi/okta-scim/guides/
 const ENTRA_TUTORIAL =
   'https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups';
 const ONELOGIN_USER_SCHEMA = 'https://developers.onelogin.com/scim/define-user-schema';
+const ENTRA_CUSTOM_ATTRIBUTES =
+  'https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes';
 
 export const RULES = {
   patchOpCase: {
@@ -94,6 +96,16 @@ export const RULES = {
     reference: ENTRA_TUTORIAL,
     summary:
       'A "schemas" entry this resource type does not have, under which the body sends no attribute, is left out (nothing it would hold is lost).',
+  },
+  extensionNotInSchemas: {
+    name: 'extension-not-in-schemas',
+    providers: ['entra'],
+    // "The custom extension schema header is omitted in the example because it isn't sent in
+    // requests from the Microsoft Entra SCIM client." (section "Provisioning a custom extension
+    // attribute to a SCIM compliant application").
+    reference: ENTRA_CUSTOM_ATTRIBUTES,
+    summary:
+      'An extension object of the resource type sent without its URN in "schemas" is read as if "schemas" listed it (RFC 7643 §3 wants it listed).',
   },
 } as const satisfies Record<string, CompatRule>;
 

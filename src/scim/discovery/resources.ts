@@ -6,7 +6,9 @@ import type { ResourceTypeDefinition } from '../schema/registry.js';
 export const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 export const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
 
-type AttributeResource = Omit<AttributeDefinition, 'subAttributes'> & { subAttributes?: AttributeResource[] };
+export type AttributeResource = Omit<AttributeDefinition, 'subAttributes' | 'maxLength'> & {
+  subAttributes?: AttributeResource[];
+};
 
 /**
  * RFC 7643 §7 has no characteristic for a value's length, so the limit is told where a client
@@ -28,17 +30,20 @@ const SCHEMA_LIMITS_NOTE = `${[
 ].join('; ')}.`;
 
 // Keys in the order RFC 7643 §8.7.1 prints them, so responses read like the RFC; maxLength is
-// no §7 characteristic and is not listed as one.
-function attributeResource(a: AttributeDefinition): AttributeResource {
+// no §7 characteristic and is not listed as one. /Schemas adds this service's length limits to
+// the descriptions (`withLimits`); a tenant's extension definition is returned as it was written.
+export function attributeResource(a: AttributeDefinition, withLimits = true): AttributeResource {
   return {
     name: a.name,
     type: a.type,
     multiValued: a.multiValued,
-    description: withNote(a.description, maxLengthNote(a)),
+    description: withLimits ? withNote(a.description, maxLengthNote(a)) : a.description,
     required: a.required,
     caseExact: a.caseExact,
     ...(a.canonicalValues === undefined ? {} : { canonicalValues: a.canonicalValues }),
-    ...(a.subAttributes === undefined ? {} : { subAttributes: a.subAttributes.map(attributeResource) }),
+    ...(a.subAttributes === undefined
+      ? {}
+      : { subAttributes: a.subAttributes.map((sub) => attributeResource(sub, withLimits)) }),
     mutability: a.mutability,
     returned: a.returned,
     uniqueness: a.uniqueness,
@@ -53,7 +58,7 @@ export function schemaResource(schema: SchemaDefinition, baseUrl: string) {
     id: schema.id,
     name: schema.name,
     description: withNote(schema.description, SCHEMA_LIMITS_NOTE),
-    attributes: schema.attributes.map(attributeResource),
+    attributes: schema.attributes.map((a) => attributeResource(a)),
     meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${schema.id}` },
   };
 }

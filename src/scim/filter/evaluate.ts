@@ -5,6 +5,7 @@ import type { ResourceTypeDefinition } from '../schema/registry.js';
 import { resolveSubAttribute, type PathErrorType } from '../schema/resolve.js';
 import type { AttributeDefinition } from '../schema/types.js';
 import type { AttributePath, CompareOperator, CompareValue, Filter } from './ast.js';
+import { checkComparison } from './operator-rules.js';
 
 /** A value filter checked against its attribute once, ready to test elements. */
 export type ElementPredicate = (element: JsonObject) => boolean;
@@ -117,30 +118,20 @@ function isPresent(value: JsonValue | undefined): boolean {
 type Test = (actual: JsonValue | undefined) => boolean;
 type Ordering = (actual: JsonValue) => number | undefined;
 
-const unsupported = (sub: AttributeDefinition, operator: CompareOperator, value: CompareValue): never => {
-  throw new ScimError(
-    400,
-    'invalidFilter',
-    `"${sub.name} ${operator} ${JSON.stringify(value)}" is not supported: ${sub.name} is of type ${sub.type} (RFC 7644 §3.4.2.2).`,
-  );
-};
-
 /**
- * One attribute-operator-value comparison (RFC 7644 §3.4.2.2): strings compare case-insensitively
- * unless caseExact, dateTimes as instants, numbers numerically; booleans and binaries admit no
- * ordering ("SHALL cause a failed response ... invalidFilter"). A multi-valued sub-attribute matches
- * if any of its values does; "ne" is the negation of "eq", so an unassigned attribute is "ne" anything.
+ * One attribute-operator-value comparison (RFC 7644 §3.4.2.2), admitted by the rules the SQL
+ * compiler applies too (operator-rules.ts): strings compare case-insensitively unless caseExact,
+ * dateTimes as instants, numbers numerically. A multi-valued sub-attribute matches if any of its
+ * values does; "ne" is the negation of "eq", so an unassigned attribute is "ne" anything.
  */
 function comparison(sub: AttributeDefinition, operator: CompareOperator, value: CompareValue): Test {
+  checkComparison(sub.type, operator, value, sub.name);
   if (operator === 'ne') {
     const equal = comparison(sub, 'eq', value);
     return (actual) => !equal(actual);
   }
-  if (value === null) {
-    // RFC 7643 §2.5: null is equivalent to unassigned, so "eq null" asks for absence.
-    if (operator !== 'eq') unsupported(sub, operator, value);
-    return (actual) => !isPresent(actual);
-  }
+  // RFC 7643 §2.5: null is equivalent to unassigned, so "eq null" asks for absence.
+  if (value === null) return (actual) => !isPresent(actual);
   const single = singleComparison(sub, operator, value);
   return (actual) => {
     if (actual === undefined || actual === null) return false;
@@ -148,46 +139,39 @@ function comparison(sub: AttributeDefinition, operator: CompareOperator, value: 
   };
 }
 
+/** A comparison checkComparison admitted, so the value has the attribute's JSON type. */
 function singleComparison(
   sub: AttributeDefinition,
   operator: Exclude<CompareOperator, 'ne'>,
   value: string | number | boolean,
 ): (actual: JsonValue) => boolean {
   switch (sub.type) {
-    case 'boolean':
-      if (operator !== 'eq' || typeof value !== 'boolean') return unsupported(sub, operator, value);
-      return (actual) => actual === value;
     case 'integer':
-    case 'decimal': {
-      if (typeof value !== 'number' || operator === 'co' || operator === 'sw' || operator === 'ew') {
-        return unsupported(sub, operator, value);
-      }
-      return ordered(operator, (actual) => (typeof actual === 'number' ? actual - value : undefined));
-    }
+    case 'decimal':
+      return ordered(operator, (actual) =>
+        typeof actual === 'number' && typeof value === 'number' ? actual - value : undefined,
+      );
     case 'dateTime': {
-      if (typeof value !== 'string') return unsupported(sub, operator, value);
-      if (operator === 'co' || operator === 'sw' || operator === 'ew') return textual(sub, operator, value);
-      const instant = instantOf(value);
-      if (instant === undefined) return unsupported(sub, operator, value);
+      const instant = typeof value === 'string' ? instantOf(value) : undefined;
+      if (instant === undefined) {
+        throw new ScimError(
+          400,
+          'invalidFilter',
+          `"${sub.name}": ${JSON.stringify(value)} is not an xsd:dateTime such as 2011-05-13T04:42:34Z.`,
+        );
+      }
       return ordered(operator, (actual) => {
         const other = typeof actual === 'string' ? instantOf(actual) : undefined;
         return other === undefined ? undefined : other - instant;
       });
     }
-    case 'binary':
-      if (
-        typeof value !== 'string' ||
-        !(operator === 'eq' || operator === 'co' || operator === 'sw' || operator === 'ew')
-      ) {
-        return unsupported(sub, operator, value);
-      }
-      return textual(sub, operator, value);
     case 'string':
     case 'reference':
-      if (typeof value !== 'string') return unsupported(sub, operator, value);
-      return textual(sub, operator, value);
+    case 'binary':
+      return textual(sub, operator, String(value));
+    case 'boolean':
     case 'complex':
-      return unsupported(sub, operator, value);
+      return (actual) => actual === value;
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isRequested, project } from '../../../src/scim/projection.js';
-import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../src/scim/schema/registry.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../src/scim/schema/built-in-types.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const user = {

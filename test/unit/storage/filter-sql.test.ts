@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFilter } from '../../../src/scim/filter/parse.js';
-import { USER_RESOURCE_TYPE } from '../../../src/scim/schema/registry.js';
+import { USER_RESOURCE_TYPE } from '../../../src/scim/schema/built-in-types.js';
 import { compileFilter } from '../../../src/storage/filter-sql.js';
 import { SqlParams } from '../../../src/storage/sql-params.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizePatchBody, normalizeResourceBody } from '../../../../src/scim/compat/normalize.js';
 import { RULES } from '../../../../src/scim/compat/rules.js';
-import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../../src/scim/schema/registry.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../../src/scim/schema/built-in-types.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

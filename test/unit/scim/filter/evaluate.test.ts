@@ -4,7 +4,7 @@ import { ScimError } from '../../../../src/scim/errors.js';
 import { matchesFilter } from '../../../../src/scim/filter/evaluate.js';
 import { parseFilter, parsePatchPath } from '../../../../src/scim/filter/parse.js';
 import type { JsonObject } from '../../../../src/scim/resource/json.js';
-import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../../src/scim/schema/registry.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../../src/scim/schema/built-in-types.js';
 import type { AttributeDefinition } from '../../../../src/scim/schema/types.js';
 
 function attribute(type: typeof USER_RESOURCE_TYPE, name: string): AttributeDefinition {

@@ -5,11 +5,8 @@ import { parsePatchPath } from '../../../../src/scim/filter/parse.js';
 import { applyPatch } from '../../../../src/scim/patch/apply.js';
 import { parsePatchRequest, PATCH_OP_SCHEMA, type PatchOperation } from '../../../../src/scim/patch/request.js';
 import type { JsonObject, JsonValue } from '../../../../src/scim/resource/json.js';
-import {
-  GROUP_RESOURCE_TYPE,
-  USER_RESOURCE_TYPE,
-  type ResourceTypeDefinition,
-} from '../../../../src/scim/schema/registry.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../../src/scim/schema/built-in-types.js';
+import { type ResourceTypeDefinition } from '../../../../src/scim/schema/registry.js';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';

@@ -6,7 +6,7 @@ import { parsePatchPath } from '../../../../src/scim/filter/parse.js';
 import { applyPatch } from '../../../../src/scim/patch/apply.js';
 import type { PatchOperation } from '../../../../src/scim/patch/request.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../../../src/scim/resource/json.js';
-import { USER_RESOURCE_TYPE } from '../../../../src/scim/schema/registry.js';
+import { USER_RESOURCE_TYPE } from '../../../../src/scim/schema/built-in-types.js';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';

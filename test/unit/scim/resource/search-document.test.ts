@@ -2,11 +2,8 @@ import { describe, it, expect } from 'vitest';
 
 import { buildSearchDocument } from '../../../../src/scim/resource/search-document.js';
 import { validateResource } from '../../../../src/scim/resource/validate.js';
-import {
-  GROUP_RESOURCE_TYPE,
-  USER_RESOURCE_TYPE,
-  type ResourceTypeDefinition,
-} from '../../../../src/scim/schema/registry.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../../src/scim/schema/built-in-types.js';
+import { type ResourceTypeDefinition } from '../../../../src/scim/schema/registry.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -18,6 +15,8 @@ const EVENT_TYPE: ResourceTypeDefinition = {
   id: 'Event',
   name: 'Event',
   endpoint: '/Events',
+  storage: GROUP_RESOURCE_TYPE.storage,
+  events: GROUP_RESOURCE_TYPE.events,
   description: 'Test event',
   schema: {
     id: 'urn:example:params:scim:schemas:core:2.0:Event',

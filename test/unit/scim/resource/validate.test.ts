@@ -3,11 +3,8 @@ import { describe, it, expect } from 'vitest';
 import { ScimError, type ScimType } from '../../../../src/scim/errors.js';
 import type { JsonObject } from '../../../../src/scim/resource/json.js';
 import { validateResource, type ValidatedResource } from '../../../../src/scim/resource/validate.js';
-import {
-  GROUP_RESOURCE_TYPE,
-  USER_RESOURCE_TYPE,
-  type ResourceTypeDefinition,
-} from '../../../../src/scim/schema/registry.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../../src/scim/schema/built-in-types.js';
+import { type ResourceTypeDefinition } from '../../../../src/scim/schema/registry.js';
 import type { AttributeDefinition } from '../../../../src/scim/schema/types.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -56,6 +53,8 @@ const WIDGET_TYPE: ResourceTypeDefinition = {
   id: 'Widget',
   name: 'Widget',
   endpoint: '/Widgets',
+  storage: GROUP_RESOURCE_TYPE.storage,
+  events: GROUP_RESOURCE_TYPE.events,
   description: 'Test widget',
   schema: {
     id: WIDGET,

@@ -17,8 +17,8 @@ import {
   defaultRegistry,
   GROUP_RESOURCE_TYPE,
   USER_RESOURCE_TYPE,
-  type ResourceTypeDefinition,
-} from '../../../../src/scim/schema/registry.js';
+} from '../../../../src/scim/schema/built-in-types.js';
+import { type ResourceTypeDefinition } from '../../../../src/scim/schema/registry.js';
 import type { AttributeDefinition } from '../../../../src/scim/schema/types.js';
 
 const USER = USER_RESOURCE_TYPE.schema.id;

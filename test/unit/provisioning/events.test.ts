@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { userUpdateType } from '../../../src/events/changes.js';
 // As change events name the changed attributes: sorted, server-kept ones left out.
-import { changedBetween as changedAttributes } from '../../../src/provisioning/events.js';
+import { changedBetween, updateType } from '../../../src/provisioning/events.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../../src/scim/schema/built-in-types.js';
+import type { JsonObject } from '../../../src/scim/resource/json.js';
+
+const changedAttributes = (before: JsonObject, after: JsonObject) => changedBetween(USER_RESOURCE_TYPE, before, after);
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -9,7 +12,6 @@ describe('changedAttributes', () => {
   it('names the core attributes whose values differ, sorted, ignoring meta, schemas and id', () => {
     expect(
       changedAttributes(
-        'User',
         { id: '1', userName: 'a', title: 'x', name: { givenName: 'A' }, meta: { version: 'W/"1"' } },
         { id: '1', userName: 'a', title: 'y', name: { givenName: 'B' }, nickName: 'n', meta: { version: 'W/"2"' } },
       ),
@@ -17,37 +19,32 @@ describe('changedAttributes', () => {
   });
 
   it('names a removed attribute', () => {
-    expect(changedAttributes('User', { userName: 'a', title: 'x' }, { userName: 'a' })).toEqual(['title']);
+    expect(changedAttributes({ userName: 'a', title: 'x' }, { userName: 'a' })).toEqual(['title']);
   });
 
   it('does not count key order inside values, and does count element order', () => {
-    expect(changedAttributes('User', { name: { a: 1, b: 2 } }, { name: { b: 2, a: 1 } })).toEqual([]);
+    expect(changedAttributes({ name: { a: 1, b: 2 } }, { name: { b: 2, a: 1 } })).toEqual([]);
     expect(
-      changedAttributes(
-        'User',
-        { emails: [{ value: 'a' }, { value: 'b' }] },
-        { emails: [{ value: 'b' }, { value: 'a' }] },
-      ),
+      changedAttributes({ emails: [{ value: 'a' }, { value: 'b' }] }, { emails: [{ value: 'b' }, { value: 'a' }] }),
     ).toEqual(['emails']);
   });
 
   it('names extension attributes by URN and name', () => {
     expect(
       changedAttributes(
-        'User',
         { [ENTERPRISE]: { department: 'R&D', manager: { value: 'm1' } } },
         { [ENTERPRISE]: { department: 'R&D', manager: { value: 'm2' }, costCenter: 'c' } },
       ),
     ).toEqual([`${ENTERPRISE}:costCenter`, `${ENTERPRISE}:manager`]);
-    expect(changedAttributes('User', {}, { [ENTERPRISE]: { division: 'd' } })).toEqual([`${ENTERPRISE}:division`]);
+    expect(changedAttributes({}, { [ENTERPRISE]: { division: 'd' } })).toEqual([`${ENTERPRISE}:division`]);
   });
 
   it('is empty when nothing changed', () => {
-    expect(changedAttributes('User', { userName: 'a', active: true }, { active: true, userName: 'a' })).toEqual([]);
+    expect(changedAttributes({ userName: 'a', active: true }, { active: true, userName: 'a' })).toEqual([]);
   });
 });
 
-describe('userUpdateType', () => {
+describe('updateType, from the event descriptor', () => {
   it.each([
     [{ active: true }, { active: false }, 'user.deactivated'],
     [{}, { active: false }, 'user.deactivated'],
@@ -56,6 +53,10 @@ describe('userUpdateType', () => {
     [{ active: true }, { active: true, title: 'x' }, 'user.updated'],
     [{ active: false }, { active: false, title: 'x' }, 'user.updated'],
   ])('%j → %j is %s', (before, after, type) => {
-    expect(userUpdateType(before, after)).toBe(type);
+    expect(updateType(USER_RESOURCE_TYPE, before, after)).toBe(type);
+  });
+
+  it('is group.updated for a Group, whose type has no active attribute', () => {
+    expect(updateType(GROUP_RESOURCE_TYPE, { active: true }, { active: false })).toBe('group.updated');
   });
 });

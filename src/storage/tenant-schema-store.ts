@@ -1,0 +1,125 @@
+import type { JsonObject } from '../scim/resource/json.js';
+import type { Sql, Transaction } from './db.js';
+
+/** A tenant's schema extension as stored: the RFC 7643 §7 body and what it extends. */
+export interface TenantSchemaRow {
+  readonly urn: string;
+  readonly resourceType: string;
+  readonly definition: JsonObject;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+interface Row {
+  urn: string;
+  resource_type: string;
+  definition: JsonObject;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'urn, resource_type, definition, created_at, updated_at';
+const toRow = (r: Row): TenantSchemaRow => ({
+  urn: r.urn,
+  resourceType: r.resource_type,
+  definition: r.definition,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** The tenant_schemas table, and the tenant's schema_version every change raises. */
+export class TenantSchemaStore {
+  async list(q: Sql, tenantId: string): Promise<TenantSchemaRow[]> {
+    const rows = await q.rows<Row[]>(
+      `SELECT ${COLUMNS} FROM tenant_schemas WHERE tenant_id = $1 ORDER BY schema_key`,
+      tenantId,
+    );
+    return rows.map(toRow);
+  }
+
+  async find(q: Sql, tenantId: string, urn: string): Promise<TenantSchemaRow | undefined> {
+    const rows = await q.rows<Row[]>(
+      `SELECT ${COLUMNS} FROM tenant_schemas WHERE tenant_id = $1 AND schema_key = lower($2)`,
+      tenantId,
+      urn,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toRow(row);
+  }
+
+  /**
+   * Serializes the changes to one tenant's extensions until the transaction ends: the check of
+   * stored values and the change it allows must not interleave with another change. An advisory
+   * lock rather than the tenant row's, which every SCIM write's event counter needs.
+   * False when there is no such tenant.
+   */
+  async lockTenant(tx: Transaction, tenantId: string): Promise<boolean> {
+    const rows = await tx.rows<{ id: string }[]>(
+      `SELECT id FROM tenants, pg_advisory_xact_lock(hashtextextended('tenant_schemas:' || $1, 0)) WHERE id = $1`,
+      tenantId,
+    );
+    return rows.length > 0;
+  }
+
+  /** Inserts or replaces the extension; true when it was new. Raises the tenant's schema_version. */
+  async put(
+    tx: Transaction,
+    tenantId: string,
+    urn: string,
+    resourceType: string,
+    definition: JsonObject,
+  ): Promise<boolean> {
+    const rows = await tx.rows<{ created: boolean }[]>(
+      `INSERT INTO tenant_schemas (tenant_id, schema_key, urn, resource_type, definition)
+       VALUES ($1, lower($2), $2, $3, $4::jsonb)
+       ON CONFLICT (tenant_id, schema_key) DO UPDATE
+          SET urn = EXCLUDED.urn, resource_type = EXCLUDED.resource_type, definition = EXCLUDED.definition,
+              updated_at = now()
+       RETURNING (xmax = 0) AS created`,
+      tenantId,
+      urn,
+      resourceType,
+      JSON.stringify(definition),
+    );
+    await this.raiseVersion(tx, tenantId);
+    return rows[0]?.created === true;
+  }
+
+  /** False when the tenant has no such extension. Raises the tenant's schema_version. */
+  async delete(tx: Transaction, tenantId: string, urn: string): Promise<boolean> {
+    const deleted = await tx.execute(
+      `DELETE FROM tenant_schemas WHERE tenant_id = $1 AND schema_key = lower($2)`,
+      tenantId,
+      urn,
+    );
+    if (deleted > 0) await this.raiseVersion(tx, tenantId);
+    return deleted > 0;
+  }
+
+  /**
+   * How many resources of the tenant (soft-deleted users included: the app still reads them)
+   * hold a value for an attribute of an extension, read from the search shadow, whose keys are
+   * lowercased. An admin check, not a hot path: it reads the tenant's rows once, so the
+   * transaction lifts the statement timeout that bounds SCIM requests for itself.
+   */
+  async countWithValue(
+    tx: Transaction,
+    table: string,
+    tenantId: string,
+    urn: string,
+    attribute: string,
+  ): Promise<number> {
+    await tx.execute('SET LOCAL statement_timeout = 0');
+    const rows = await tx.rows<{ n: string }[]>(
+      `SELECT count(*) AS n FROM ${table} WHERE tenant_id = $1 AND (search -> lower($2)) ? lower($3)`,
+      tenantId,
+      urn,
+      attribute,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  private async raiseVersion(tx: Transaction, tenantId: string): Promise<void> {
+    await tx.execute(`UPDATE tenants SET schema_version = schema_version + 1 WHERE id = $1`, tenantId);
+  }
+}
