@@ -27,6 +27,7 @@ import { UserStore } from './storage/user-store.js';
 import { Tenants } from './tenancy/tenants.js';
 import { TenantRegistries } from './tenancy/tenant-registries.js';
 import { TenantSchemas } from './tenancy/tenant-schemas.js';
+import { AttributeMappings } from './tenancy/attribute-mappings.js';
 import { TenantSchemaStore } from './storage/tenant-schema-store.js';
 import { TenantRequestLimiter } from './tenancy/request-limiter.js';
 
@@ -43,6 +44,8 @@ export interface Deps {
   readonly tenants: Tenants;
   /** Each tenant's schema extensions (admin API). */
   readonly tenantSchemas: TenantSchemas;
+  /** Each tenant's attribute mapping: the app's model, carried in events (admin API). */
+  readonly attributeMappings: AttributeMappings;
   readonly scimTokens: ScimTokens;
   readonly users: Users;
   readonly groups: Groups;
@@ -108,6 +111,7 @@ export function createDeps(options: DepsOptions): Deps {
     registry: defaultRegistry,
     tenants,
     tenantSchemas: new TenantSchemas(db, tenantSchemaStore, tenants, registries),
+    attributeMappings: new AttributeMappings(db, tenantSchemaStore, tenants, registries),
     users,
     groups,
     resources,

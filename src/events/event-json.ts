@@ -16,6 +16,9 @@ export function eventJson(event: StoredEvent): JsonObject {
     resourceId: event.resourceId,
     externalId: event.externalId ?? null,
     data: event.data,
+    // The app's own model of the resource (the tenant's attribute mapping, docs/events.md);
+    // null for member events, which name ids only.
+    mapped: event.mapped ?? null,
     changedAttributes: [...event.changedAttributes],
   };
 }

@@ -1,4 +1,5 @@
 import { ScimError } from '../scim/errors.js';
+import type { CompiledAttributeMapping } from '../scim/mapping/attribute-mapping.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
 import { authenticatedFor, type Principal } from '../tenancy/principal.js';
 
@@ -11,6 +12,8 @@ export interface TenantContext {
   readonly baseUrl: string;
   /** The tenant's resource types: the built-in ones with the tenant's schema extensions. */
   readonly registry: SchemaRegistry;
+  /** The app's model of the tenant's resources: change events carry it as `mapped`. */
+  readonly mapping: CompiledAttributeMapping;
   /** What DELETE /Users/{id} does for this tenant (default "delete"). */
   readonly deletePolicy?: 'delete' | 'deactivate';
   /** Provider rules (scim/compat) applied to this request's input, for its log line. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType } from '../events/catalogue.js';
 import { changedAttributes } from '../scim/resource/changed-attributes.js';
+import { mapResource } from '../scim/mapping/attribute-mapping.js';
 import type { JsonObject } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
@@ -70,14 +71,18 @@ function event(
   stored?: StoredResource,
 ): EventToAppend {
   const externalId = document['externalId'];
+  const resource = data(ctx, type, id, document, stored);
+  // Without the attributes computed from memberships, which data does not hold either.
+  const mapped = mapResource(ctx.mapping, type.id, resource, { withoutMemberships: true });
   return {
     id: randomUUID(),
     type: eventType,
     resourceType: type.id,
     resourceId: id,
     externalId: typeof externalId === 'string' ? externalId : undefined,
-    data: data(ctx, type, id, document, stored),
+    data: resource,
     changedAttributes: changed,
+    ...(mapped === undefined ? {} : { mapped }),
   };
 }
 

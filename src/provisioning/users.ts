@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../scim/errors.js';
 import type { ListQuery } from '../scim/list-query.js';
+import { mapResource } from '../scim/mapping/attribute-mapping.js';
 import { applyPatch } from '../scim/patch/apply.js';
 import { checkPatchSize, DEFAULT_PATCH_LIMITS, parsePatchRequest, type PatchLimits } from '../scim/patch/request.js';
 import { isRequested, type Projection } from '../scim/projection.js';
@@ -125,11 +126,24 @@ export class Users {
    * A user as the app may still read it through the admin API: deactivated ones (soft-deleted
    * under the "deactivate" policy) too, with `deletedAt`.
    */
-  async forApp(ctx: TenantContext, id: string): Promise<{ resource: JsonObject; deletedAt: Date | undefined }> {
+  async forApp(
+    ctx: TenantContext,
+    id: string,
+  ): Promise<{ resource: JsonObject; deletedAt: Date | undefined; mapped: JsonObject }> {
     requireAuthenticated(ctx);
     const stored = await this.users.findForApp(this.sql, ctx.tenantId, id);
     if (stored === undefined) throw notFound(id);
-    return { resource: this.representation(ctx, stored, new Map()), deletedAt: stored.deletedAt };
+    // A user deactivated by DELETE left its groups then; one SCIM serves has them.
+    const groups =
+      stored.deletedAt === undefined
+        ? await this.groupsOf(ctx, [stored], {}, this.sql)
+        : new Map<string, JsonValue[]>();
+    const resource = this.representation(ctx, stored, groups);
+    return {
+      resource,
+      deletedAt: stored.deletedAt,
+      mapped: mapResource(ctx.mapping, userType(ctx).id, resource) ?? {},
+    };
   }
 
   /** options.unknownAsUnassigned: for searches across resource types (RFC 7644 §3.4.2.2). */

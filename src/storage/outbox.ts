@@ -11,6 +11,8 @@ export interface EventToAppend {
   readonly externalId: string | undefined;
   readonly data: JsonObject;
   readonly changedAttributes: readonly string[];
+  /** The resource through the tenant's attribute mapping; absent for member events. */
+  readonly mapped?: JsonObject;
 }
 
 /** An event as the outbox holds it: numbered within its tenant. */
@@ -31,11 +33,12 @@ interface EventRow {
   external_id: string | null;
   data: JsonObject;
   changed_attributes: string[];
+  mapped: JsonObject | null;
   occurred_at: Date;
 }
 
 const COLUMNS =
-  'tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, occurred_at';
+  'tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped, occurred_at';
 
 /*
  * The tenant's counter is raised in the writing transaction, which holds the tenant row's lock
@@ -47,11 +50,11 @@ const APPEND = preparedSql(`WITH counter AS (
     UPDATE tenants SET event_sequence = event_sequence + jsonb_array_length($2::jsonb)
      WHERE id = $1 RETURNING event_sequence
   )
-  INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes)
+  INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped)
   SELECT $1, counter.event_sequence - jsonb_array_length($2::jsonb) + e.ord,
          (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
          e.doc ->> 'externalId', e.doc -> 'data',
-         ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes'))
+         ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes')), e.doc -> 'mapped'
     FROM counter, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(doc, ord)
   RETURNING ${COLUMNS}`);
 
@@ -74,14 +77,14 @@ export function withEvents(statement: string, eventsParam: number): string {
      WHERE id = $1 AND jsonb_array_length(${events}) > 0 AND EXISTS (SELECT 1 FROM w) RETURNING event_sequence
   ),
   appended AS (
-    INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes)
+    INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped)
     SELECT $1, counter.event_sequence - jsonb_array_length(${events}) + e.ord,
            (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
            e.doc ->> 'externalId',
            jsonb_set(e.doc -> 'data', '{meta}', coalesce(e.doc -> 'data' -> 'meta', '{}') || jsonb_build_object(
              'created', ${iso('w.created_at')}, 'lastModified', ${iso('w.updated_at')},
              'version', 'W/"' || w.version || '"')),
-           ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes'))
+           ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes')), e.doc -> 'mapped'
       FROM counter, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
   )
   SELECT * FROM w`;
@@ -106,6 +109,7 @@ function toStoredEvent(row: EventRow): StoredEvent {
     externalId: row.external_id ?? undefined,
     data: row.data,
     changedAttributes: row.changed_attributes,
+    ...(row.mapped === null ? {} : { mapped: row.mapped }),
     occurredAt: row.occurred_at,
   };
 }

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../scim/resource/json.js';
+import type { JsonObject, JsonValue } from '../scim/resource/json.js';
 import type { Sql, Transaction } from './db.js';
 
 /** A tenant's schema extension as stored: the RFC 7643 §7 body and what it extends. */
@@ -27,7 +27,11 @@ const toRow = (r: Row): TenantSchemaRow => ({
   updatedAt: r.updated_at,
 });
 
-/** The tenant_schemas table, and the tenant's schema_version every change raises. */
+/**
+ * What a tenant declares about its resources: its schema extensions (tenant_schemas), the
+ * schema_version every change to them raises, and its attribute mapping, which is checked
+ * against them and changed under the same lock.
+ */
 export class TenantSchemaStore {
   async list(q: Sql, tenantId: string): Promise<TenantSchemaRow[]> {
     const rows = await q.rows<Row[]>(
@@ -117,6 +121,24 @@ export class TenantSchemaStore {
       attribute,
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The stored attribute mapping; null: the default one. Undefined when there is no such tenant. */
+  async attributeMapping(q: Sql, tenantId: string): Promise<JsonValue | undefined> {
+    const rows = await q.rows<{ attribute_mapping: JsonValue }[]>(
+      `SELECT attribute_mapping FROM tenants WHERE id = $1`,
+      tenantId,
+    );
+    return rows[0]?.attribute_mapping;
+  }
+
+  /** Stores the mapping (null: back to the default). */
+  async setAttributeMapping(tx: Transaction, tenantId: string, mapping: JsonValue | null): Promise<void> {
+    await tx.execute(
+      `UPDATE tenants SET attribute_mapping = $2::jsonb WHERE id = $1`,
+      tenantId,
+      mapping === null ? null : JSON.stringify(mapping),
+    );
   }
 
   private async raiseVersion(tx: Transaction, tenantId: string): Promise<void> {

@@ -1,3 +1,4 @@
+import type { JsonValue } from '../scim/resource/json.js';
 import type { Database } from './db.js';
 import { translateError } from './errors.js';
 
@@ -11,6 +12,8 @@ export interface TenantRecord {
   readonly deletePolicy: string;
   /** Raised with every change to the tenant's schema extensions. */
   readonly schemaVersion: number;
+  /** The app's model of users and groups as stored; null: the default mapping. */
+  readonly attributeMapping: JsonValue | null;
 }
 
 const columns = {
@@ -20,12 +23,17 @@ const columns = {
   provider: true,
   deletePolicy: true,
   schemaVersion: true,
+  attributeMapping: true,
 } as const;
 
-type Selected = Omit<TenantRecord, 'schemaVersion'> & { readonly schemaVersion: bigint };
-const toRecord = ({ schemaVersion, ...rest }: Selected): TenantRecord => ({
+type Selected = Omit<TenantRecord, 'schemaVersion' | 'attributeMapping'> & {
+  readonly schemaVersion: bigint;
+  readonly attributeMapping: unknown;
+};
+const toRecord = ({ schemaVersion, attributeMapping, ...rest }: Selected): TenantRecord => ({
   ...rest,
   schemaVersion: Number(schemaVersion),
+  attributeMapping: (attributeMapping ?? null) as JsonValue | null,
 });
 
 export class TenantStore {

@@ -1,7 +1,7 @@
 import { parseExtensionDefinition } from '../scim/schema/extension-definition.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
 import { sqlOf, type Database } from '../storage/db.js';
-import type { TenantSchemaStore } from '../storage/tenant-schema-store.js';
+import type { TenantSchemaRow, TenantSchemaStore } from '../storage/tenant-schema-store.js';
 
 // Registries kept per replica; a tenant beyond this is rebuilt on its next request.
 const MAX_REGISTRIES = 10_000;
@@ -25,19 +25,22 @@ export class TenantRegistries {
     if (version === 0) return this.builtIn;
     const cached = this.cache.get(tenantId);
     if (cached !== undefined && cached.version === version) return cached.registry;
-    const rows = await this.store.list(sqlOf(this.db), tenantId);
-    const types = this.builtIn.resourceTypes.map((t) => t.id);
-    // Stored definitions were validated when registered; parsing them again guards the registry
-    // against a row edited by hand.
-    const registry = this.builtIn.withExtensions(
-      rows.map((row) => parseExtensionDefinition(row.urn, row.definition, types)),
-    );
+    const registry = this.fromRows(await this.store.list(sqlOf(this.db), tenantId));
     if (this.cache.size >= MAX_REGISTRIES && !this.cache.has(tenantId)) {
       const oldest = this.cache.keys().next();
       if (oldest.done !== true) this.cache.delete(oldest.value);
     }
     this.cache.set(tenantId, { version, registry });
     return registry;
+  }
+
+  /**
+   * The registry of a tenant with these extension rows. Stored definitions were validated when
+   * registered; parsing them again guards the registry against a row edited by hand.
+   */
+  fromRows(rows: readonly TenantSchemaRow[]): SchemaRegistry {
+    const types = this.builtIn.resourceTypes.map((t) => t.id);
+    return this.builtIn.withExtensions(rows.map((row) => parseExtensionDefinition(row.urn, row.definition, types)));
   }
 
   /** Forgets the tenant's registry (this replica changed it; the others see the new version). */

@@ -12,6 +12,7 @@ import {
   type ParsedExtension,
 } from '../scim/schema/extension-definition.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
+import { parseAttributeMapping } from '../scim/mapping/attribute-mapping.js';
 import { inTransaction, sqlOf, type Database, type Transaction } from '../storage/db.js';
 import type { TenantSchemaRow, TenantSchemaStore } from '../storage/tenant-schema-store.js';
 import { TenantNotFoundError } from './errors.js';
@@ -73,6 +74,9 @@ export class TenantSchemas {
       // Stored documents hold the extension under the URN as first registered: a replacement
       // spelled in other case keeps that spelling.
       const parsed = existing === undefined ? sent : { ...sent, schema: { ...sent.schema, id: existing.urn } };
+      // The mapping first: it costs no scan of the tenant's resources.
+      const others = (await this.store.list(tx, tenantId)).filter((r) => r.urn.toLowerCase() !== urn.toLowerCase());
+      await this.checkMapping(tx, tenantId, [...others.map((r) => this.parse(r)), parsed]);
       const changes = existing === undefined ? [] : await this.checkChange(tx, tenantId, this.parse(existing), parsed);
       const definition = extensionDefinitionBody(parsed.resourceType, parsed.schema);
       const created = await this.store.put(tx, tenantId, parsed.schema.id, parsed.resourceType, asJson(definition));
@@ -90,6 +94,12 @@ export class TenantSchemas {
       const existing = await this.store.find(tx, tenantId, urn);
       if (existing === undefined) throw notRegistered(tenantId, urn);
       const parsed = this.parse(existing);
+      const others = (await this.store.list(tx, tenantId)).filter((r) => r.urn.toLowerCase() !== urn.toLowerCase());
+      await this.checkMapping(
+        tx,
+        tenantId,
+        others.map((r) => this.parse(r)),
+      );
       await this.refuseStoredValues(
         tx,
         tenantId,
@@ -104,6 +114,25 @@ export class TenantSchemas {
 
   private async lock(tx: Transaction, tenantId: string): Promise<void> {
     if (!(await this.store.lockTenant(tx, tenantId))) throw new TenantNotFoundError(tenantId);
+  }
+
+  /**
+   * 409 when the tenant's attribute mapping names an attribute the extensions after the change
+   * would no longer have: the mapping changes first, so that events never lose a field silently.
+   */
+  private async checkMapping(tx: Transaction, tenantId: string, extensions: readonly ParsedExtension[]): Promise<void> {
+    const mapping = await this.store.attributeMapping(tx, tenantId);
+    if (mapping === undefined || mapping === null) return;
+    try {
+      parseAttributeMapping(mapping, this.registries.builtIn.withExtensions(extensions));
+    } catch (error) {
+      if (!(error instanceof ScimError)) throw error;
+      throw new ScimError(
+        409,
+        undefined,
+        `The tenant's attribute mapping would no longer hold: ${error.detail} Change the mapping first (PUT /admin/v1/tenants/${tenantId}/attribute-mapping).`,
+      );
+    }
   }
 
   /** The changes from `before` to `after` that are allowed, or a 409 naming those that are not. */
@@ -156,7 +185,8 @@ export class TenantSchemas {
         throw new ScimError(
           409,
           undefined,
-          `${count} ${type.name} resource${count === 1 ? '' : 's'} of tenant "${tenantId}" hold a value for ` +
+          `${count} ${type.name} ${count === 1 ? 'resource' : 'resources'} of tenant "${tenantId}" ` +
+            `${count === 1 ? 'holds' : 'hold'} a value for ` +
             `${extension.schema.id}:${attribute}, and ${why}. Clear the values first (PATCH with "op": "remove"), ` +
             `or keep the attribute as it is.`,
         );

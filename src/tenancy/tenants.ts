@@ -4,6 +4,8 @@ import { TenantExistsError, TenantNotFoundError } from './errors.js';
 import { ExpiringCache } from './expiring-cache.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
 import type { TenantRegistries } from './tenant-registries.js';
+import { compileTenantMapping } from './tenant-mapping.js';
+import type { CompiledAttributeMapping } from '../scim/mapping/attribute-mapping.js';
 
 /** 1–63 lowercase letters, digits and hyphens: safe in a URL path segment without encoding. */
 export const TENANT_ID_PATTERN = '^[a-z0-9-]{1,63}$';
@@ -26,6 +28,8 @@ export interface TenantProfile {
   readonly deletePolicy: DeletePolicy;
   /** The tenant's resource types: the built-in ones with its schema extensions. */
   readonly registry: SchemaRegistry;
+  /** The app's model of the tenant's resources, carried in change events as `mapped`. */
+  readonly mapping: CompiledAttributeMapping;
 }
 
 export class Tenants {
@@ -38,17 +42,19 @@ export class Tenants {
   ) {}
 
   /**
-   * The tenant's provider, delete policy and registry; a change shows within 2 s on every
+   * The tenant's provider, delete policy, registry and mapping; a change shows within 2 s on every
    * replica, at once on the one that made it (forgetProfile).
    */
   async profile(id: string): Promise<TenantProfile> {
     const cached = this.profiles.get(id);
     if (cached !== undefined) return cached;
     const record = await this.store.find(id);
+    const registry = await this.registries.forTenant(id, record?.schemaVersion ?? 0);
     const profile: TenantProfile = {
       provider: record?.provider ?? null,
       deletePolicy: record?.deletePolicy === 'deactivate' ? 'deactivate' : 'delete',
-      registry: await this.registries.forTenant(id, record?.schemaVersion ?? 0),
+      registry,
+      mapping: compileTenantMapping(record?.attributeMapping ?? null, registry),
     };
     this.profiles.set(id, profile, Date.now() + PROFILE_CACHE_MS);
     return profile;

@@ -58,6 +58,7 @@ describe('the events API', () => {
         'data',
         'externalId',
         'id',
+        'mapped',
         'occurredAt',
         'resourceId',
         'resourceType',
@@ -72,6 +73,7 @@ describe('the events API', () => {
       resourceId: ada.id,
       externalId: 'okta-ada',
       changedAttributes: [],
+      mapped: { id: ada.id, userName: 'ada@evapi.test', externalId: 'okta-ada', active: null, email: null },
     });
     expect(new Date(first?.occurredAt ?? '').toISOString()).toBe(first?.occurredAt);
     expect(first?.data).toMatchObject({ id: ada.id, userName: 'ada@evapi.test' });

@@ -4,6 +4,7 @@ import { adminAuthenticator } from '../plugins/admin-auth.js';
 import { eventRoutes } from './events.js';
 import { tenantRoutes } from './tenants.js';
 import { tenantSchemaRoutes } from './tenant-schemas.js';
+import { attributeMappingRoutes } from './attribute-mapping.js';
 import { tokenRoutes } from './tokens.js';
 import { requestLogRoutes } from './requests.js';
 import { userRoutes } from './users.js';
@@ -16,6 +17,7 @@ export function adminRoutes(deps: Deps) {
     await app.register(tenantRoutes(deps));
     await app.register(tokenRoutes(deps));
     await app.register(tenantSchemaRoutes(deps));
+    await app.register(attributeMappingRoutes(deps));
     await app.register(eventRoutes(deps));
     await app.register(webhookRoutes(deps));
     await app.register(userRoutes(deps));

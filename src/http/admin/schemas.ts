@@ -63,6 +63,11 @@ export const eventSchema = {
     resourceId: { type: 'string', format: 'uuid' },
     externalId: { type: ['string', 'null'] },
     data: { type: 'object', additionalProperties: true },
+    mapped: {
+      type: ['object', 'null'],
+      additionalProperties: true,
+      description: "The resource in the app's own model (the tenant's attribute mapping); null for member events.",
+    },
     changedAttributes: { type: 'array', items: { type: 'string' } },
   },
   required: [
@@ -75,6 +80,7 @@ export const eventSchema = {
     'resourceId',
     'externalId',
     'data',
+    'mapped',
     'changedAttributes',
   ],
 } as const;

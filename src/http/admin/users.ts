@@ -25,13 +25,18 @@ export function userRoutes(deps: Deps) {
               type: 'object',
               properties: {
                 user: { type: 'object', additionalProperties: true, description: 'The SCIM representation.' },
+                mapped: {
+                  type: 'object',
+                  additionalProperties: true,
+                  description: "The user in the app's own model: the tenant's attribute mapping, groups included.",
+                },
                 deletedAt: {
                   type: ['string', 'null'],
                   format: 'date-time',
                   description: 'When DELETE deactivated it; null for a user SCIM still serves.',
                 },
               },
-              required: ['user', 'deletedAt'],
+              required: ['user', 'deletedAt', 'mapped'],
             },
             ...errorResponses,
           },
@@ -40,12 +45,12 @@ export function userRoutes(deps: Deps) {
       async (request) => {
         const { id, userId } = request.params;
         await deps.tenants.get(id);
-        const { registry } = await deps.tenants.profile(id);
-        const { resource, deletedAt } = await deps.users.forApp(
-          { tenantId: id, principal: adminPrincipal(id), baseUrl: deps.tenants.scimBaseUrl(id), registry },
+        const { registry, mapping } = await deps.tenants.profile(id);
+        const { resource, deletedAt, mapped } = await deps.users.forApp(
+          { tenantId: id, principal: adminPrincipal(id), baseUrl: deps.tenants.scimBaseUrl(id), registry, mapping },
           userId.toLowerCase(),
         );
-        return { user: resource, deletedAt: deletedAt?.toISOString() ?? null };
+        return { user: resource, deletedAt: deletedAt?.toISOString() ?? null, mapped };
       },
     );
   };

@@ -75,6 +75,7 @@ export function scimRoutes(deps: Deps) {
         baseUrl: deps.tenants.scimBaseUrl(tenantId),
         deletePolicy: profile.deletePolicy,
         registry: profile.registry,
+        mapping: profile.mapping,
         rules: new Set(),
       };
     });
