@@ -16,6 +16,7 @@ import { freePort, HOST, killAll, startServer, startWorker, type ServerProcess }
 import { profileSummary, stageBreakdown } from './stages.js';
 import { cpuSnapshot } from './cpu.js';
 import { measureEvents } from './events.js';
+import { registryCost } from './registry-cost.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POOL_SIZE = 20;
@@ -283,6 +284,7 @@ async function main(): Promise<void> {
         }),
       );
     }
+    log(registryCost());
     log(`\ntotal ${ms(started)}`);
   } finally {
     killAll();

@@ -21,6 +21,7 @@ import { WebhookStore } from './storage/webhook-store.js';
 import { Bulk } from './provisioning/bulk.js';
 import { Groups } from './provisioning/groups.js';
 import { Users } from './provisioning/users.js';
+import { UndeclaredExtensions } from './provisioning/undeclared-extensions.js';
 import { GroupStore } from './storage/group-store.js';
 import { MemberStore } from './storage/member-store.js';
 import { UserStore } from './storage/user-store.js';
@@ -97,8 +98,11 @@ export function createDeps(options: DepsOptions): Deps {
   const metrics = new Metrics(() => webhookStore.oldestUndeliveredAgeSeconds(sqlOf(db)));
   const webhookSecrets = new WebhookSecrets(secrets.webhookSecretKeys);
   const patchLimits = { maxOperations: config.limits.maxPatchOperations };
-  const users = new Users(db, new UserStore(), members, outbox, patchLimits);
-  const groups = new Groups(db, new GroupStore(), members, outbox, patchLimits);
+  const undeclared = new UndeclaredExtensions(db, tenantSchemaStore, (tenantId) => {
+    tenants.forgetProfile(tenantId);
+  });
+  const users = new Users(db, new UserStore(), members, outbox, undeclared, patchLimits);
+  const groups = new Groups(db, new GroupStore(), members, outbox, undeclared, patchLimits);
   const resources = new Map<string, ResourceService>([
     ['User', users],
     ['Group', groups],

@@ -14,6 +14,8 @@ export interface TenantContext {
   readonly registry: SchemaRegistry;
   /** The app's model of the tenant's resources: change events carry it as `mapped`. */
   readonly mapping: CompiledAttributeMapping;
+  /** "accept": extension URNs the tenant never declared are stored as sent (docs/schemas.md). */
+  readonly unknownExtensions?: 'reject' | 'accept';
   /** What DELETE /Users/{id} does for this tenant (default "delete"). */
   readonly deletePolicy?: 'delete' | 'deactivate';
   /** Provider rules (scim/compat) applied to this request's input, for its log line. */

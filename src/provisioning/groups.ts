@@ -25,6 +25,7 @@ import { planPage } from '../storage/page-plan.js';
 import { memberReferences, splitGroupPatch, type MemberChange, type MemberReference } from './member-changes.js';
 import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';
+import type { UndeclaredExtensions } from './undeclared-extensions.js';
 import { isUuid } from '../scim/resource/ids.js';
 
 const notFound = (id: string) => new ScimError(404, undefined, `Group ${id} not found.`);
@@ -40,6 +41,7 @@ export class Groups {
     private readonly groups: GroupStore,
     private readonly members: MemberStore,
     private readonly outbox: OutboxStore,
+    private readonly undeclared: UndeclaredExtensions,
     private readonly patchLimits: PatchLimits = DEFAULT_PATCH_LIMITS,
   ) {
     this.sql = sqlOf(db);
@@ -47,13 +49,16 @@ export class Groups {
 
   async create(ctx: TenantContext, body: unknown, projection: Projection = {}): Promise<ResourceResult> {
     requireAuthenticated(ctx);
-    const { write, members } = this.prepare(ctx, this.lenient(ctx, body), undefined);
+    const sent = this.undeclared.inResource(ctx, groupType(ctx), body);
+    const type = this.undeclared.typeFor(groupType(ctx), sent);
+    const { write, members } = this.prepare(type, this.lenient(ctx, type, body), undefined);
+    await this.undeclared.record(ctx, type, sent);
     const id = randomUUID();
     const stored = await inTransaction(this.db, async (tx) => {
       const group = await this.groups.insert(tx, ctx.tenantId, id, write);
       const delta = new MembershipDelta();
       delta.added(await this.addMembers(tx, ctx.tenantId, id, members));
-      await this.appendEvents(tx, ctx, group, [created(ctx, groupType(ctx), id, write.document, group)], delta);
+      await this.appendEvents(tx, ctx, group, [created(ctx, type, id, write.document, group)], delta);
       return group;
     });
     return this.result(ctx, stored, projection, this.sql);
@@ -75,14 +80,18 @@ export class Groups {
     projection: Projection = {},
   ): Promise<ResourceResult> {
     requireAuthenticated(ctx);
+    const sent = this.undeclared.inResource(ctx, groupType(ctx), body);
+    const type = this.undeclared.typeFor(groupType(ctx), sent);
+    const lenient = this.lenient(ctx, type, body);
+    await this.undeclared.record(ctx, type, sent);
     const stored = await inTransaction(this.db, async (tx) => {
       const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
-      const { write, members } = this.prepare(ctx, this.lenient(ctx, body), current.document);
+      const { write, members } = this.prepare(type, lenient, current.document);
       const written = await this.groups.update(tx, ctx.tenantId, id, write);
       const delta = new MembershipDelta();
       delta.removed(await this.members.clear(tx, ctx.tenantId, id));
       delta.added(await this.addMembers(tx, ctx.tenantId, id, members));
-      const events = updated(ctx, groupType(ctx), id, current.document, write.document, { stored: written });
+      const events = updated(ctx, type, id, current.document, write.document, { stored: written });
       await this.appendEvents(tx, ctx, written, events, delta);
       return written;
     });
@@ -102,18 +111,21 @@ export class Groups {
     const normalized = normalizePatchBody(groupType(ctx), body, id);
     noteRules(ctx, normalized.fired);
     const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(normalized.value));
+    const sent = this.undeclared.inPatch(ctx, groupType(ctx), normalized.value);
+    await this.undeclared.record(ctx, groupType(ctx), sent);
     const stored = await inTransaction(this.db, async (tx) => {
       let written: StoredResource;
       let events: EventToAppend[] = [];
       if (documentOperations.length > 0) {
         const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
-        const { document, rules } = applyPatch(groupType(ctx), current.document, documentOperations, {
+        const type = this.undeclared.typeFor(groupType(ctx), sent, current.document);
+        const { document, rules } = applyPatch(type, current.document, documentOperations, {
           createMissingFilteredElements: true,
         });
         noteRules(ctx, rules);
-        const { write } = this.prepare(ctx, document, current.document);
+        const { write } = this.prepare(type, document, current.document);
         written = await this.groups.update(tx, ctx.tenantId, id, write);
-        events = updated(ctx, groupType(ctx), id, current.document, write.document, { stored: written });
+        events = updated(ctx, type, id, current.document, write.document, { stored: written });
       } else {
         // Membership only, the common case: one UPDATE takes the row lock and makes the new
         // version; If-Match is checked against the version it replaced.
@@ -179,19 +191,18 @@ export class Groups {
   }
 
   /** The body as the provider meant it (scim/compat), the rules it took noted on the request. */
-  private lenient(ctx: TenantContext, body: unknown): unknown {
-    const normalized = normalizeResourceBody(groupType(ctx), body);
+  private lenient(ctx: TenantContext, type: ResourceTypeDefinition, body: unknown): unknown {
+    const normalized = normalizeResourceBody(type, body);
     noteRules(ctx, normalized.fired);
     return normalized.value;
   }
 
   /** Validates the whole group, then keeps members apart from the stored document. */
   private prepare(
-    ctx: TenantContext,
+    type: ResourceTypeDefinition,
     body: unknown,
     existing: JsonObject | undefined,
   ): { write: GroupWrite; members: MemberReference[] } {
-    const type = groupType(ctx);
     const { document } = validateResource(type, body, existing === undefined ? {} : { existing });
     const { members, ...rest } = document;
     const displayName = rest['displayName'];

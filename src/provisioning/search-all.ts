@@ -6,6 +6,7 @@ import { project, type Projection } from '../scim/projection.js';
 import type { JsonObject } from '../scim/resource/json.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { resolvePath } from '../scim/schema/resolve.js';
+import { typeHolding } from '../scim/schema/open-extensions.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
 import { noteRules, requireAuthenticated, type TenantContext } from './context.js';
 import { RULES } from '../scim/compat/rules.js';
@@ -163,7 +164,7 @@ export async function searchAll(
   const merged = pages.flatMap(({ source, projection, result }) =>
     result.resources.map((resource) => ({
       key: sortKey(resource),
-      resource: project(source.type, resource, projection),
+      resource: project(typeHolding(source.type, resource), resource, projection),
     })),
   );
   merged.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) * (descending ? -1 : 1));

@@ -24,6 +24,7 @@ import { planPage } from '../storage/page-plan.js';
 import { hashPassword } from './password.js';
 import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';
+import type { UndeclaredExtensions } from './undeclared-extensions.js';
 
 const notFound = (id: string) => new ScimError(404, undefined, `User ${id} not found.`);
 const OPTIMISTIC_ATTEMPTS = 3;
@@ -39,6 +40,7 @@ export class Users {
     private readonly users: UserStore,
     private readonly members: MemberStore,
     private readonly outbox: OutboxStore,
+    private readonly undeclared: UndeclaredExtensions,
     private readonly patchLimits: PatchLimits = DEFAULT_PATCH_LIMITS,
   ) {
     this.sql = sqlOf(db);
@@ -47,12 +49,15 @@ export class Users {
   /** A new user belongs to no group yet, so the projection has nothing to spare it. */
   async create(ctx: TenantContext, body: unknown, _projection: Projection = {}): Promise<ResourceResult> {
     requireAuthenticated(ctx);
-    const write = await this.prepare(ctx, this.lenient(ctx, body), undefined);
+    const sent = this.undeclared.inResource(ctx, userType(ctx), body);
+    const type = this.undeclared.typeFor(userType(ctx), sent);
+    const write = await this.prepare(type, this.lenient(ctx, type, body), undefined);
+    await this.undeclared.record(ctx, type, sent);
     const id = randomUUID();
     // One statement inserts the user and appends user.created, and commits on its own: no
     // BEGIN/COMMIT round trips on the hottest write.
     const stored = await this.uniquely(write.userName, () =>
-      this.users.insert(this.sql, ctx.tenantId, id, write, [created(ctx, userType(ctx), id, write.document)]),
+      this.users.insert(this.sql, ctx.tenantId, id, write, [created(ctx, type, id, write.document)]),
     );
     return this.result(ctx, stored, []);
   }
@@ -73,8 +78,14 @@ export class Users {
     projection: Projection = {},
   ): Promise<ResourceResult> {
     requireAuthenticated(ctx);
-    const lenient = this.lenient(ctx, body);
-    return this.modify(ctx, id, ifMatch, projection, async (stored) => this.prepare(ctx, lenient, stored.document));
+    const sent = this.undeclared.inResource(ctx, userType(ctx), body);
+    const type = this.undeclared.typeFor(userType(ctx), sent);
+    const lenient = this.lenient(ctx, type, body);
+    await this.undeclared.record(ctx, type, sent);
+    return this.modify(ctx, id, ifMatch, projection, async (stored) => ({
+      type,
+      write: await this.prepare(type, lenient, stored.document),
+    }));
   }
 
   /** PATCH (RFC 7644 §3.5.2): all operations apply, or none. */
@@ -90,12 +101,15 @@ export class Users {
     const normalized = normalizePatchBody(userType(ctx), body, id);
     noteRules(ctx, normalized.fired);
     const operations = parsePatchRequest(normalized.value);
+    const sent = this.undeclared.inPatch(ctx, userType(ctx), normalized.value);
+    await this.undeclared.record(ctx, userType(ctx), sent);
     return this.modify(ctx, id, ifMatch, projection, async (stored) => {
-      const { document, rules } = applyPatch(userType(ctx), stored.document, operations, {
+      const type = this.undeclared.typeFor(userType(ctx), sent, stored.document);
+      const { document, rules } = applyPatch(type, stored.document, operations, {
         createMissingFilteredElements: true,
       });
       noteRules(ctx, rules);
-      return this.prepare(ctx, document, stored.document);
+      return { type, write: await this.prepare(type, document, stored.document) };
     });
   }
 
@@ -165,7 +179,7 @@ export class Users {
     id: string,
     ifMatch: string | undefined,
     projection: Projection,
-    change: (stored: StoredResource) => Promise<UserWrite>,
+    change: (stored: StoredResource) => Promise<{ type: ResourceTypeDefinition; write: UserWrite }>,
   ): Promise<ResourceResult> {
     // Optimistic first: read, change, and write only if nobody wrote in between (two
     // statements, no transaction). Under contention, fall back to taking the row lock, so
@@ -175,9 +189,9 @@ export class Users {
       const current = await this.users.find(this.sql, ctx.tenantId, id);
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);
-      const write = await change(current);
+      const { type, write } = await change(current);
       // The events ride in the compare-and-set statement: appended only if it wins.
-      const events = updated(ctx, userType(ctx), id, current.document, write.document, {
+      const events = updated(ctx, type, id, current.document, write.document, {
         passwordChanged: write.passwordHash !== undefined,
       });
       stored = await this.uniquely(write.userName, () =>
@@ -188,12 +202,12 @@ export class Users {
       const current = await this.users.find(tx, ctx.tenantId, id, true);
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);
-      const write = await change(current);
+      const { type, write } = await change(current);
       const written = await this.uniquely(write.userName, () => this.users.update(tx, ctx.tenantId, id, write));
       await this.outbox.append(
         tx,
         ctx.tenantId,
-        updated(ctx, userType(ctx), id, current.document, write.document, {
+        updated(ctx, type, id, current.document, write.document, {
           passwordChanged: write.passwordHash !== undefined,
           stored: written,
         }),
@@ -204,15 +218,18 @@ export class Users {
   }
 
   /** The body as the provider meant it (scim/compat), the rules it took noted on the request. */
-  private lenient(ctx: TenantContext, body: unknown): unknown {
-    const normalized = normalizeResourceBody(userType(ctx), body);
+  private lenient(ctx: TenantContext, type: ResourceTypeDefinition, body: unknown): unknown {
+    const normalized = normalizeResourceBody(type, body);
     noteRules(ctx, normalized.fired);
     return normalized.value;
   }
 
   /** A write without a password keeps the stored hash; the document never holds one. */
-  private async prepare(ctx: TenantContext, body: unknown, existing: JsonObject | undefined): Promise<UserWrite> {
-    const type = userType(ctx);
+  private async prepare(
+    type: ResourceTypeDefinition,
+    body: unknown,
+    existing: JsonObject | undefined,
+  ): Promise<UserWrite> {
     const { document, password } = validateResource(type, body, existing === undefined ? {} : { existing });
     const userName = document['userName'];
     if (typeof userName !== 'string') throw new ScimError(400, 'invalidValue', 'userName is required.');

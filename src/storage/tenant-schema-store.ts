@@ -1,6 +1,17 @@
 import type { JsonObject, JsonValue } from '../scim/resource/json.js';
 import type { Sql, Transaction } from './db.js';
 
+/** An attribute a provider sent under an extension URN the tenant never declared. */
+export interface UndeclaredAttributeRow {
+  readonly resourceType: string;
+  readonly urn: string;
+  readonly attribute: string;
+  /** How many writes carried it. */
+  readonly writes: number;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+}
+
 /** A tenant's schema extension as stored: the RFC 7643 §7 body and what it extends. */
 export interface TenantSchemaRow {
   readonly urn: string;
@@ -123,6 +134,65 @@ export class TenantSchemaStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** Every attribute the tenant's providers sent under undeclared extensions, by resource type and URN. */
+  async listUndeclared(q: Sql, tenantId: string): Promise<UndeclaredAttributeRow[]> {
+    const rows = await q.rows<
+      { resource_type: string; urn: string; attribute: string; writes: string; first_seen: Date; last_seen: Date }[]
+    >(
+      `SELECT resource_type, urn, attribute, writes, first_seen, last_seen FROM tenant_undeclared_attributes
+        WHERE tenant_id = $1 ORDER BY resource_type, schema_key, attribute_key`,
+      tenantId,
+    );
+    return rows.map((r) => ({
+      resourceType: r.resource_type,
+      urn: r.urn,
+      attribute: r.attribute,
+      writes: Number(r.writes),
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+    }));
+  }
+
+  /**
+   * Counts a write that carried these undeclared attributes. An attribute seen for the first time
+   * raises the tenant's schema_version, so that every replica's registry learns it (and filters
+   * on it) within the profile cache's 2 s; one seen before costs its row's update only. True when
+   * the version was raised.
+   */
+  async recordUndeclared(
+    q: Sql,
+    tenantId: string,
+    resourceType: string,
+    attributes: readonly { readonly urn: string; readonly attribute: string }[],
+  ): Promise<boolean> {
+    if (attributes.length === 0) return false;
+    const raised = await q.execute(
+      `WITH upserted AS (
+         INSERT INTO tenant_undeclared_attributes (tenant_id, resource_type, schema_key, attribute_key, urn, attribute)
+         SELECT $1, $2, lower(x.urn), lower(x.attribute), x.urn, x.attribute
+           FROM jsonb_to_recordset($3::jsonb) AS x(urn text, attribute text)
+         ON CONFLICT (tenant_id, resource_type, schema_key, attribute_key)
+         DO UPDATE SET writes = tenant_undeclared_attributes.writes + 1, last_seen = now()
+         RETURNING (xmax = 0) AS inserted
+       )
+       UPDATE tenants SET schema_version = schema_version + 1
+        WHERE id = $1 AND EXISTS (SELECT 1 FROM upserted WHERE inserted)`,
+      tenantId,
+      resourceType,
+      JSON.stringify(attributes),
+    );
+    return raised > 0;
+  }
+
+  /** Forgets the undeclared attributes of a URN the tenant has now declared. */
+  async forgetUndeclared(tx: Transaction, tenantId: string, urn: string): Promise<void> {
+    await tx.execute(
+      `DELETE FROM tenant_undeclared_attributes WHERE tenant_id = $1 AND schema_key = lower($2)`,
+      tenantId,
+      urn,
+    );
+  }
+
   /** The stored attribute mapping; null: the default one. Undefined when there is no such tenant. */
   async attributeMapping(q: Sql, tenantId: string): Promise<JsonValue | undefined> {
     const rows = await q.rows<{ attribute_mapping: JsonValue }[]>(
@@ -139,6 +209,30 @@ export class TenantSchemaStore {
       tenantId,
       mapping === null ? null : JSON.stringify(mapping),
     );
+  }
+
+  /**
+   * How many resources hold a value for an extension attribute whose JSON type is not `jsonType`,
+   * read from the documents (where the spelling is the stored one).
+   */
+  async countOtherThan(
+    tx: Transaction,
+    table: string,
+    tenantId: string,
+    urn: string,
+    attribute: string,
+    jsonType: 'string' | 'number' | 'boolean' | 'object' | 'array',
+  ): Promise<number> {
+    await tx.execute('SET LOCAL statement_timeout = 0');
+    const rows = await tx.rows<{ n: string }[]>(
+      `SELECT count(*) AS n FROM ${table}
+        WHERE tenant_id = $1 AND jsonb_typeof(document -> $2 -> $3) NOT IN ($4, 'null')`,
+      tenantId,
+      urn,
+      attribute,
+      jsonType,
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   private async raiseVersion(tx: Transaction, tenantId: string): Promise<void> {

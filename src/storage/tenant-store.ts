@@ -14,6 +14,8 @@ export interface TenantRecord {
   readonly schemaVersion: number;
   /** The app's model of users and groups as stored; null: the default mapping. */
   readonly attributeMapping: JsonValue | null;
+  /** "reject" or "accept": what an extension URN the tenant never declared gets. */
+  readonly unknownExtensions: string;
 }
 
 const columns = {
@@ -24,6 +26,7 @@ const columns = {
   deletePolicy: true,
   schemaVersion: true,
   attributeMapping: true,
+  unknownExtensions: true,
 } as const;
 
 type Selected = Omit<TenantRecord, 'schemaVersion' | 'attributeMapping'> & {
@@ -64,7 +67,7 @@ export class TenantStore {
   /** Null when there is no such tenant. */
   async update(
     id: string,
-    changes: { name?: string; provider?: string | null; deletePolicy?: string },
+    changes: { name?: string; provider?: string | null; deletePolicy?: string; unknownExtensions?: string },
   ): Promise<TenantRecord | null> {
     const { count } = await this.db.tenant.updateMany({ where: { id }, data: changes });
     return count === 0 ? null : this.find(id);

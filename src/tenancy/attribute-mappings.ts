@@ -36,7 +36,7 @@ export class AttributeMappings {
     const q = sqlOf(this.db);
     const stored = await this.store.attributeMapping(q, tenantId);
     if (stored === undefined) throw new TenantNotFoundError(tenantId);
-    const registry = this.registries.fromRows(await this.store.list(q, tenantId));
+    const registry = await this.registries.load(q, tenantId);
     return { mapping: attributeMappingBody(compileTenantMapping(stored, registry)), isDefault: stored === null };
   }
 
@@ -53,7 +53,7 @@ export class AttributeMappings {
   private async change(tenantId: string, body: unknown): Promise<TenantMapping> {
     const result = await inTransaction(this.db, async (tx) => {
       if (!(await this.store.lockTenant(tx, tenantId))) throw new TenantNotFoundError(tenantId);
-      const registry = this.registries.fromRows(await this.store.list(tx, tenantId));
+      const registry = await this.registries.load(tx, tenantId);
       const stored: JsonValue | null =
         body === null ? null : (attributeMappingBody(parseAttributeMapping(body, registry)) as JsonValue);
       await this.store.setAttributeMapping(tx, tenantId, stored);

@@ -14,7 +14,7 @@ import {
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { parseAttributeMapping } from '../scim/mapping/attribute-mapping.js';
 import { inTransaction, sqlOf, type Database, type Transaction } from '../storage/db.js';
-import type { TenantSchemaRow, TenantSchemaStore } from '../storage/tenant-schema-store.js';
+import type { TenantSchemaRow, TenantSchemaStore, UndeclaredAttributeRow } from '../storage/tenant-schema-store.js';
 import { TenantNotFoundError } from './errors.js';
 import type { TenantRegistries } from './tenant-registries.js';
 import type { Tenants } from './tenants.js';
@@ -59,6 +59,15 @@ export class TenantSchemas {
     return (await this.store.list(sqlOf(this.db), tenantId)).map((row) => this.present(row));
   }
 
+  /**
+   * The attributes providers sent under extension URNs the tenant never declared, while it
+   * accepted them: what to declare, with how many requests carried each.
+   */
+  async unregistered(tenantId: string): Promise<UndeclaredAttributeRow[]> {
+    await this.tenants.get(tenantId);
+    return this.store.listUndeclared(sqlOf(this.db), tenantId);
+  }
+
   async get(tenantId: string, urn: string): Promise<TenantSchema> {
     await this.tenants.get(tenantId);
     const row = await this.store.find(sqlOf(this.db), tenantId, urn);
@@ -71,13 +80,21 @@ export class TenantSchemas {
     const result = await inTransaction(this.db, async (tx) => {
       await this.lock(tx, tenantId);
       const existing = await this.store.find(tx, tenantId, urn);
-      // Stored documents hold the extension under the URN as first registered: a replacement
-      // spelled in other case keeps that spelling.
-      const parsed = existing === undefined ? sent : { ...sent, schema: { ...sent.schema, id: existing.urn } };
+      const undeclared = (await this.store.listUndeclared(tx, tenantId)).filter(
+        (r) => r.resourceType === sent.resourceType && r.urn.toLowerCase() === urn.toLowerCase(),
+      );
+      // Stored documents hold the extension under the URN as first registered, or as first seen
+      // when it was accepted undeclared: a definition spelled in other case keeps that spelling.
+      const spelling = existing?.urn ?? undeclared[0]?.urn;
+      const parsed = spelling === undefined ? sent : { ...sent, schema: { ...sent.schema, id: spelling } };
       // The mapping first: it costs no scan of the tenant's resources.
       const others = (await this.store.list(tx, tenantId)).filter((r) => r.urn.toLowerCase() !== urn.toLowerCase());
       await this.checkMapping(tx, tenantId, [...others.map((r) => this.parse(r)), parsed]);
       const changes = existing === undefined ? [] : await this.checkChange(tx, tenantId, this.parse(existing), parsed);
+      if (existing === undefined && undeclared.length > 0) {
+        await this.checkPromotion(tx, tenantId, parsed, undeclared);
+        await this.store.forgetUndeclared(tx, tenantId, urn);
+      }
       const definition = extensionDefinitionBody(parsed.resourceType, parsed.schema);
       const created = await this.store.put(tx, tenantId, parsed.schema.id, parsed.resourceType, asJson(definition));
       return { created, changes };
@@ -124,7 +141,7 @@ export class TenantSchemas {
     const mapping = await this.store.attributeMapping(tx, tenantId);
     if (mapping === undefined || mapping === null) return;
     try {
-      parseAttributeMapping(mapping, this.registries.builtIn.withExtensions(extensions));
+      parseAttributeMapping(mapping, this.registries.build(extensions, await this.store.listUndeclared(tx, tenantId)));
     } catch (error) {
       if (!(error instanceof ScimError)) throw error;
       throw new ScimError(
@@ -132,6 +149,47 @@ export class TenantSchemas {
         undefined,
         `The tenant's attribute mapping would no longer hold: ${error.detail} Change the mapping first (PUT /admin/v1/tenants/${tenantId}/attribute-mapping).`,
       );
+    }
+  }
+
+  /**
+   * Declaring a URN that was accepted undeclared: its values were stored as sent and are read and
+   * filtered as case-insensitive strings, so an attribute that holds values must be declared as
+   * exactly that (a single-valued string, caseExact false) and hold only strings; an attribute the
+   * declaration leaves out must hold none. Anything else would leave values the new definition
+   * does not describe, so it is refused (409) until they are cleared.
+   */
+  private async checkPromotion(
+    tx: Transaction,
+    tenantId: string,
+    declared: ParsedExtension,
+    seen: readonly UndeclaredAttributeRow[],
+  ): Promise<void> {
+    const type = this.type(declared.resourceType);
+    const urn = declared.schema.id;
+    for (const row of seen) {
+      const count = await this.store.countWithValue(tx, type.storage.table, tenantId, urn, row.attribute);
+      if (count === 0) continue;
+      const refuse = (why: string): never => {
+        throw new ScimError(
+          409,
+          undefined,
+          `${count} ${type.name} ${count === 1 ? 'resource holds' : 'resources hold'} a value for ${urn}:${row.attribute}, ` +
+            `accepted before the extension was declared, and ${why}. Clear the values first (PATCH with "op": "remove"), or declare the attribute so.`,
+        );
+      };
+      const attribute = declared.schema.attributes.find((a) => a.name.toLowerCase() === row.attribute.toLowerCase());
+      if (attribute === undefined) refuse('the declaration leaves it out, which would leave them invisible');
+      else if (attribute.name !== row.attribute)
+        refuse(`they are stored as "${row.attribute}", not "${attribute.name}"`);
+      else if (attribute.type !== 'string' || attribute.multiValued || attribute.caseExact) {
+        refuse(
+          'they were stored as sent and are read as case-insensitive strings: declare it a single-valued string, caseExact false',
+        );
+      } else {
+        const others = await this.store.countOtherThan(tx, type.storage.table, tenantId, urn, row.attribute, 'string');
+        if (others > 0) refuse(`${others} of them are not strings`);
+      }
     }
   }
 
@@ -203,7 +261,7 @@ export class TenantSchemas {
   }
 
   private parse(row: TenantSchemaRow): ParsedExtension {
-    return parseExtensionDefinition(row.urn, row.definition, this.builtInTypeIds());
+    return this.registries.parse(row);
   }
 
   private present(row: TenantSchemaRow): TenantSchema {

@@ -21,6 +21,10 @@ const MAX_PROFILES = 10_000;
 export type DeletePolicy = 'delete' | 'deactivate';
 export const DELETE_POLICIES: readonly DeletePolicy[] = ['delete', 'deactivate'];
 
+/** "reject": an undeclared extension URN is a 400 (RFC 7643 §3). "accept": stored as sent. */
+export type UnknownExtensions = 'reject' | 'accept';
+export const UNKNOWN_EXTENSIONS: readonly UnknownExtensions[] = ['reject', 'accept'];
+
 /** What a SCIM request needs to know of its tenant beyond the token. */
 export interface TenantProfile {
   /** Declared; null: recognised per request. */
@@ -30,6 +34,8 @@ export interface TenantProfile {
   readonly registry: SchemaRegistry;
   /** The app's model of the tenant's resources, carried in change events as `mapped`. */
   readonly mapping: CompiledAttributeMapping;
+  /** What an extension URN the tenant never declared gets (docs/schemas.md). */
+  readonly unknownExtensions: UnknownExtensions;
 }
 
 export class Tenants {
@@ -55,6 +61,7 @@ export class Tenants {
       deletePolicy: record?.deletePolicy === 'deactivate' ? 'deactivate' : 'delete',
       registry,
       mapping: compileTenantMapping(record?.attributeMapping ?? null, registry),
+      unknownExtensions: record?.unknownExtensions === 'accept' ? 'accept' : 'reject',
     };
     this.profiles.set(id, profile, Date.now() + PROFILE_CACHE_MS);
     return profile;
@@ -67,7 +74,12 @@ export class Tenants {
 
   async update(
     id: string,
-    changes: { name?: string; provider?: string | null; deletePolicy?: DeletePolicy },
+    changes: {
+      name?: string;
+      provider?: string | null;
+      deletePolicy?: DeletePolicy;
+      unknownExtensions?: UnknownExtensions;
+    },
   ): Promise<Tenant> {
     const record = await this.store.update(id, changes);
     if (record === null) throw new TenantNotFoundError(id);

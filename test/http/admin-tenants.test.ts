@@ -23,6 +23,7 @@ describe('admin API: tenants', () => {
       scimBaseUrl: `${PUBLIC_URL}/scim/v2/${id}`,
       provider: null,
       deletePolicy: 'delete',
+      unknownExtensions: 'reject',
     });
     expect(Math.abs(Date.parse(createdAt) - Date.now())).toBeLessThan(60_000);
   });

@@ -37,6 +37,12 @@ const acmeBody = {
     { name: 'badge', type: 'complex', subAttributes: [{ name: 'code' }, { name: 'issued', type: 'dateTime' }] },
     { name: 'secretNote', returned: 'request' },
     { name: 'tier', canonicalValues: ['gold', 'silver'] },
+    {
+      name: 'certifications',
+      type: 'complex',
+      multiValued: true,
+      subAttributes: [{ name: 'name' }, { name: 'year', type: 'integer' }],
+    },
   ],
 };
 
@@ -274,9 +280,33 @@ describe('extension attributes over SCIM', () => {
     expect(await patch({ op: 'replace', path: `${ACME}:badge.code`, value: 'B8' })).toMatchObject({
       badge: { code: 'B8' },
     });
-    const events = await new OutboxStore().after(sqlOf(t.deps.db), scim.tenantId, 0, 100);
+    let events = await new OutboxStore().after(sqlOf(t.deps.db), scim.tenantId, 0, 100);
     expect(events.at(-1)).toMatchObject({ type: 'user.updated', changedAttributes: [`${ACME}:badge`] });
     expect(events.at(-1)?.data[ACME]).toMatchObject({ badge: { code: 'B8' } });
+    // A value filter on a multi-valued complex extension attribute (RFC 7644 §3.5.2.3).
+    await patch({
+      op: 'add',
+      path: `${ACME}:certifications`,
+      value: [
+        { name: 'AWS', year: 2020 },
+        { name: 'GCP', year: 2021 },
+      ],
+    });
+    expect(
+      await patch({ op: 'replace', path: `${ACME}:certifications[name eq "aws"].year`, value: 2024 }),
+    ).toMatchObject({
+      certifications: [
+        { name: 'AWS', year: 2024 },
+        { name: 'GCP', year: 2021 },
+      ],
+    });
+    const found = await scim.call(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`${ACME}:certifications[name eq "AWS" and year ge 2024]`)}`,
+    );
+    expect(found.json()).toMatchObject({ totalResults: 1, Resources: [{ id: user.id }] });
+    events = await new OutboxStore().after(sqlOf(t.deps.db), scim.tenantId, 0, 100);
+    expect(events.at(-1)).toMatchObject({ changedAttributes: [`${ACME}:certifications`] });
   });
 
   it('RFC 7644 §3.7: Bulk creates and patches with extension attributes', async () => {

@@ -30,9 +30,14 @@ export const tenantSchema = {
       enum: ['delete', 'deactivate'],
       description: 'What DELETE /Users/{id} does: remove the user, or deactivate it (soft delete).',
     },
+    unknownExtensions: {
+      type: 'string',
+      enum: ['reject', 'accept'],
+      description: 'What an extension URN the tenant never declared gets (docs/schemas.md).',
+    },
     createdAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'name', 'scimBaseUrl', 'provider', 'deletePolicy', 'createdAt'],
+  required: ['id', 'name', 'scimBaseUrl', 'provider', 'deletePolicy', 'unknownExtensions', 'createdAt'],
 } as const;
 
 export const tokenSchema = {

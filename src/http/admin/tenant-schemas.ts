@@ -60,6 +60,53 @@ export function tenantSchemaRoutes(deps: Deps) {
       async (request) => ({ extensions: (await tenantSchemas.list(request.params.id)).map(present) }),
     );
 
+    app.get<{ Params: { id: string } }>(
+      '/tenants/:id/unregistered-attributes',
+      {
+        schema: {
+          summary: 'Attributes providers sent under extension URNs the tenant never declared',
+          description:
+            'Seen while the tenant accepted unknown extensions (PATCH the tenant: "unknownExtensions": "accept"). Declare a URN with PUT …/schemas/{urn} to validate its attributes; its entries then leave this list.',
+          tags: ['schemas'],
+          params: tenantIdParams,
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                attributes: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      resourceType: { type: 'string' },
+                      urn: { type: 'string' },
+                      attribute: { type: 'string' },
+                      requests: { type: 'integer', description: 'How many write requests carried it.' },
+                      firstSeen: { type: 'string', format: 'date-time' },
+                      lastSeen: { type: 'string', format: 'date-time' },
+                    },
+                    required: ['resourceType', 'urn', 'attribute', 'requests', 'firstSeen', 'lastSeen'],
+                  },
+                },
+              },
+              required: ['attributes'],
+            },
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => ({
+        attributes: (await tenantSchemas.unregistered(request.params.id)).map((a) => ({
+          resourceType: a.resourceType,
+          urn: a.urn,
+          attribute: a.attribute,
+          requests: a.writes,
+          firstSeen: a.firstSeen.toISOString(),
+          lastSeen: a.lastSeen.toISOString(),
+        })),
+      }),
+    );
+
     app.get<{ Params: Params }>(
       '/tenants/:id/schemas/:urn',
       {

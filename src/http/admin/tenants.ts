@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { DELETE_POLICIES, TENANT_ID_PATTERN, type DeletePolicy, type Tenant } from '../../tenancy/tenants.js';
+import {
+  DELETE_POLICIES,
+  TENANT_ID_PATTERN,
+  UNKNOWN_EXTENSIONS,
+  type DeletePolicy,
+  type Tenant,
+  type UnknownExtensions,
+} from '../../tenancy/tenants.js';
 import { PROVIDERS } from '../../scim/compat/providers.js';
 import { errorResponses, tenantIdParams } from './schemas.js';
 
@@ -10,6 +17,7 @@ const present = (t: Tenant) => ({
   scimBaseUrl: t.scimBaseUrl,
   provider: t.provider,
   deletePolicy: t.deletePolicy,
+  unknownExtensions: t.unknownExtensions,
   createdAt: t.createdAt.toISOString(),
 });
 
@@ -77,7 +85,12 @@ export function tenantRoutes(deps: Deps) {
 
     app.patch<{
       Params: { id: string };
-      Body: { name?: string; provider?: string | null; deletePolicy?: DeletePolicy };
+      Body: {
+        name?: string;
+        provider?: string | null;
+        deletePolicy?: DeletePolicy;
+        unknownExtensions?: UnknownExtensions;
+      };
     }>(
       '/tenants/:id',
       {
@@ -96,6 +109,12 @@ export function tenantRoutes(deps: Deps) {
                 type: 'string',
                 enum: DELETE_POLICIES,
                 description: 'What DELETE /Users/{id} does: remove the user, or deactivate it (soft delete).',
+              },
+              unknownExtensions: {
+                type: 'string',
+                enum: UNKNOWN_EXTENSIONS,
+                description:
+                  'What an extension URN the tenant never declared gets: "reject" (400, the default) or "accept" (stored as sent, listed under unregistered-attributes).',
               },
             },
           },

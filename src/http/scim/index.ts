@@ -76,6 +76,7 @@ export function scimRoutes(deps: Deps) {
         deletePolicy: profile.deletePolicy,
         registry: profile.registry,
         mapping: profile.mapping,
+        unknownExtensions: profile.unknownExtensions,
         rules: new Set(),
       };
     });

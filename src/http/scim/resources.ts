@@ -7,6 +7,7 @@ import { ID_ONLY, project, type Projection } from '../../scim/projection.js';
 import type { JsonObject } from '../../scim/resource/json.js';
 import { etagOf } from '../../scim/resource/representation.js';
 import type { ResourceTypeDefinition } from '../../scim/schema/registry.js';
+import { typeHolding } from '../../scim/schema/open-extensions.js';
 import { matchesIfNoneMatch } from '../../provisioning/preconditions.js';
 import type { ListResult, ResourceResult, ResourceService } from '../../provisioning/resources.js';
 import { isUuid } from '../../scim/resource/ids.js';
@@ -69,7 +70,7 @@ export function resourceRoutes(
         .code(status)
         .type(SCIM_MEDIA_TYPE)
         .header('ETag', etagOf(result.version))
-        .send(project(typeOf(request), result.resource, projection));
+        .send(project(typeHolding(typeOf(request), result.resource), result.resource, projection));
     const sendList = (request: FastifyRequest, reply: FastifyReply, result: ListResult, query: ListQuery) => {
       const type = typeOf(request);
       return reply.type(SCIM_MEDIA_TYPE).send({
@@ -79,7 +80,7 @@ export function resourceRoutes(
         ...(query.cursor === undefined ? { startIndex: query.startIndex } : {}),
         itemsPerPage: result.resources.length,
         ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
-        Resources: result.resources.map((r) => project(type, r, query.projection)),
+        Resources: result.resources.map((r) => project(typeHolding(type, r), r, query.projection)),
       });
     };
     const checkedId = (id: string) => {

@@ -72,7 +72,10 @@ export function resourceTypeResource(type: ResourceTypeDefinition, baseUrl: stri
     endpoint: type.endpoint,
     description: type.description,
     schema: type.schema.id,
-    schemaExtensions: type.schemaExtensions.map((e) => ({ schema: e.schema.id, required: e.required })),
+    // Undeclared (open) extensions are accepted, but no schema defines them to advertise.
+    schemaExtensions: type.schemaExtensions
+      .filter((e) => e.open !== true)
+      .map((e) => ({ schema: e.schema.id, required: e.required })),
     meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/${type.id}` },
   };
 }

@@ -597,6 +597,11 @@ function simpleValue(
   label: string,
 ): JsonValue | undefined {
   if (value === undefined || value === null) return undefined;
+  if ((isJsonObject(value) || Array.isArray(value)) && attribute.undeclared === true) {
+    throw invalidValue(
+      `"${label}" is an attribute of an extension this tenant has not declared, so it takes a single string, number or boolean; declare the extension (docs/schemas.md) to send ${Array.isArray(value) ? 'a list' : 'an object'}.`,
+    );
+  }
   if (isJsonObject(value) || Array.isArray(value)) {
     throw invalidValue(
       `"${label}": ${attribute.name} takes a single ${attribute.type} value, not ${Array.isArray(value) ? 'an array' : 'an object'}.`,

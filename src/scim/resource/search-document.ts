@@ -1,6 +1,7 @@
 import { commonAttributes } from '../schema/common-attributes.js';
 import type { ResourceTypeDefinition } from '../schema/registry.js';
 import type { AttributeDefinition } from '../schema/types.js';
+import { openShadow } from '../schema/open-extensions.js';
 import { normalizeDateTime } from './date-time.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
@@ -29,7 +30,10 @@ export function buildSearchDocument(type: ResourceTypeDefinition, document: Json
     if (extension !== undefined) {
       // Extension attributes are filtered as "<urn>:<attr>", so their presence paths are spelled so.
       if (isJsonObject(value))
-        shadow[name] = shadowMembers(extension.schema.attributes, value, `${name}:`, present).value;
+        shadow[name] =
+          extension.open === true
+            ? openShadow(value, `${name}:`, present)
+            : shadowMembers(extension.schema.attributes, value, `${name}:`, present).value;
       continue;
     }
     const definition = findByName(core, key);

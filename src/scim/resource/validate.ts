@@ -6,6 +6,7 @@ import type { AttributeDefinition } from '../schema/types.js';
 import { normalizeDateTime } from './date-time.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { isStorableText } from './storable-text.js';
+import { ATTRIBUTE_NAME, isOpenValue } from '../schema/open-extensions.js';
 
 /**
  * Checks a resource a client sent (POST, PUT, or the result of a PATCH) against its resource type
@@ -105,12 +106,15 @@ export function validateResource(
     }
     const stored = options.existing === undefined ? undefined : objectAt(options.existing, urn);
     if (object === undefined && stored === undefined && !extension.required) continue;
-    const validated = validateObject(
-      extension.schema.attributes,
-      object === undefined ? new Map() : membersOf(object, path),
-      { resource: type.name, path, existing: stored },
-      extension.required ? 'always' : 'whenAssigned',
-    );
+    const validated =
+      extension.open === true
+        ? openObject(extension.schema.attributes, object, path)
+        : validateObject(
+            extension.schema.attributes,
+            object === undefined ? new Map() : membersOf(object, path),
+            { resource: type.name, path, existing: stored },
+            extension.required ? 'always' : 'whenAssigned',
+          );
     // §3: "schemas" names the schemas whose attributes are present, so an extension that ends
     // up with nothing assigned is left out of both.
     if (Object.keys(validated).length > 0 || extension.required) {
@@ -121,6 +125,41 @@ export function validateResource(
   const document = { schemas, ...core, ...extensions };
   checkResourceLength(type, document);
   return { document, password };
+}
+
+/**
+ * An undeclared extension's object, accepted as sent (unknownExtensions "accept", docs/schemas.md):
+ * attributes named as paths can name them, each a single JSON scalar (a list or an object needs a
+ * declared schema to say what it holds); null unassigns.
+ */
+function openObject(
+  definitions: readonly AttributeDefinition[],
+  object: JsonObject | undefined,
+  path: string,
+): JsonObject {
+  const result: JsonObject = {};
+  for (const [sent, value] of Object.entries(object ?? {})) {
+    if (value === null) continue;
+    if (!ATTRIBUTE_NAME.test(sent)) {
+      invalid(`"${path}${sent}" is no attribute name a path could name (RFC 7644 §3.10 ATTRNAME).`);
+    }
+    // Spelled as first seen (the open extension's definition), as declared attributes are. The
+    // definition has every attribute the tenant accepted or the request brings (when accepting).
+    const key = definitions.find((d) => d.name.toLowerCase() === sent.toLowerCase())?.name;
+    if (key === undefined) {
+      invalid(
+        `"${path}${sent}" is not an attribute of any schema this tenant declared, and the tenant does not accept unknown extensions.`,
+      );
+    }
+    if (!isOpenValue(value)) {
+      invalid(
+        `"${path}${key}" is an attribute of an extension this tenant has not declared, so it takes a single string, number or boolean; declare the extension (docs/schemas.md) to send ${Array.isArray(value) ? 'a list' : 'an object'}.`,
+      );
+    }
+    if (typeof value === 'string' && value.length > TEXT_MAX_LENGTH) tooLong(`${path}${key}`, value, TEXT_MAX_LENGTH);
+    result[key] = value;
+  }
+  return result;
 }
 
 /**

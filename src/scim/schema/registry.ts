@@ -6,6 +6,11 @@ export interface SchemaExtension {
   readonly required: boolean;
   /** Registered by the tenant (admin API), not built in. */
   readonly custom?: true;
+  /**
+   * Never declared: a URN a provider sent to a tenant that accepts unknown extensions, its
+   * attributes accepted as sent (open-extensions.ts). Not advertised by discovery.
+   */
+  readonly open?: true;
 }
 
 /**
@@ -44,9 +49,9 @@ export class SchemaRegistry {
   constructor(readonly resourceTypes: readonly ResourceTypeDefinition[]) {
     const schemas = new Map<string, SchemaDefinition>();
     for (const type of resourceTypes) {
-      for (const schema of [type.schema, ...type.schemaExtensions.map((e) => e.schema)]) {
-        schemas.set(schema.id.toLowerCase(), schema);
-      }
+      // Undeclared (open) extensions are no schema anyone defined: /Schemas does not serve them.
+      const declared = type.schemaExtensions.filter((e) => e.open !== true).map((e) => e.schema);
+      for (const schema of [type.schema, ...declared]) schemas.set(schema.id.toLowerCase(), schema);
     }
     this.byId = schemas;
     this.typesById = new Map(resourceTypes.map((t) => [t.id.toLowerCase(), t]));

@@ -29,6 +29,11 @@ export interface AttributeDefinition {
    * that must stay shorter than other strings (see limits.ts, which /Schemas states it from).
    */
   readonly maxLength?: number;
+  /**
+   * Not an RFC 7643 §7 characteristic: an attribute of an extension the tenant never declared,
+   * accepted as sent (open-extensions.ts); it holds one JSON scalar of any type.
+   */
+  readonly undeclared?: true;
 }
 
 export interface SchemaDefinition {
