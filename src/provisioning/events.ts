@@ -4,6 +4,7 @@ import { changedAttributes } from '../scim/resource/changed-attributes.js';
 import { mapResource } from '../scim/mapping/attribute-mapping.js';
 import type { JsonObject } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
+import { withoutNeverReturned } from '../scim/projection.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { EventToAppend } from '../storage/outbox.js';
@@ -52,7 +53,8 @@ function data(
   document: JsonObject,
   stored?: StoredResource,
 ) {
-  return representation(document, id, {
+  // What SCIM never returns (writeOnly, returned "never") is not the app's to read either.
+  return representation(withoutNeverReturned(type, document), id, {
     resourceType: type.name,
     created: stored?.createdAt ?? FILLED_BY_THE_STATEMENT,
     lastModified: stored?.updatedAt ?? FILLED_BY_THE_STATEMENT,
@@ -150,7 +152,8 @@ export function membershipChanged(
   group: { readonly id: string; readonly externalId: string | undefined },
   members: readonly { readonly id: string; readonly type: string }[],
 ): EventToAppend[] {
-  const groupType = ctx.registry.type('Group');
+  const groupType =
+    ctx.registry.resourceTypes.find((t) => t.storage.membership?.side === 'group') ?? ctx.registry.type('Group');
   const membership = groupType.storage.membership?.attribute ?? 'members';
   return members.map((m) => {
     const memberType = ctx.registry.type(m.type);

@@ -4,7 +4,7 @@ import type { ListQuery } from '../scim/list-query.js';
 import { mapResource } from '../scim/mapping/attribute-mapping.js';
 import { applyPatch } from '../scim/patch/apply.js';
 import { checkPatchSize, DEFAULT_PATCH_LIMITS, parsePatchRequest, type PatchLimits } from '../scim/patch/request.js';
-import { isRequested, type Projection } from '../scim/projection.js';
+import { isRequested, withoutNeverReturned, type Projection } from '../scim/projection.js';
 import type { JsonObject, JsonValue } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
 import { buildSearchDocument } from '../scim/resource/search-document.js';
@@ -152,7 +152,8 @@ export class Users {
       stored.deletedAt === undefined
         ? await this.groupsOf(ctx, [stored], {}, this.sql)
         : new Map<string, JsonValue[]>();
-    const resource = this.representation(ctx, stored, groups);
+    // As the app may read it: never what SCIM itself never returns (writeOnly, returned "never").
+    const resource = withoutNeverReturned(userType(ctx), this.representation(ctx, stored, groups));
     return {
       resource,
       deletedAt: stored.deletedAt,

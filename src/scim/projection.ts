@@ -234,3 +234,38 @@ export function isRequested(type: ResourceTypeDefinition, name: string, projecti
   );
   return excludedWhole !== true;
 }
+
+/**
+ * The resource without the attributes whose `returned` is "never" (RFC 7643 §7), and nothing else
+ * taken away: what change events carry, for the app (which also gets "request" attributes), never
+ * what SCIM itself would never return.
+ */
+export function withoutNeverReturned(type: ResourceTypeDefinition, resource: JsonObject): JsonObject {
+  const index = indexOf(type);
+  const keep = (definitions: Definitions, values: JsonObject): JsonObject => {
+    const out: JsonObject = {};
+    for (const [key, value] of Object.entries(values)) {
+      const definition = lookup(definitions, key);
+      if (definition?.returned === 'never') continue;
+      out[key] = definition === undefined ? value : withoutNeverSubs(definition, value);
+    }
+    return out;
+  };
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(resource)) {
+    const extension = key.includes(':') ? index.extensions.get(key.toLowerCase()) : undefined;
+    if (extension !== undefined && isJsonObject(value)) out[key] = keep(extension, value);
+    else if (extension === undefined) Object.assign(out, keep(index.core, { [key]: value }));
+  }
+  return out;
+}
+
+function withoutNeverSubs(definition: AttributeDefinition, value: JsonValue): JsonValue {
+  if (definition.type !== 'complex' || definition.subAttributes === undefined) return value;
+  const subs = subAttributesOf(definition);
+  const element = (item: JsonValue): JsonValue => {
+    if (!isJsonObject(item)) return item;
+    return Object.fromEntries(Object.entries(item).filter(([k]) => lookup(subs, k)?.returned !== 'never'));
+  };
+  return Array.isArray(value) ? value.map(element) : element(value);
+}

@@ -184,11 +184,12 @@ export class TenantSchemaStore {
     return raised > 0;
   }
 
-  /** Forgets the undeclared attributes of a URN the tenant has now declared. */
-  async forgetUndeclared(tx: Transaction, tenantId: string, urn: string): Promise<void> {
+  /** Forgets the undeclared attributes of a URN the tenant has now declared for this resource type. */
+  async forgetUndeclared(tx: Transaction, tenantId: string, resourceType: string, urn: string): Promise<void> {
     await tx.execute(
-      `DELETE FROM tenant_undeclared_attributes WHERE tenant_id = $1 AND schema_key = lower($2)`,
+      `DELETE FROM tenant_undeclared_attributes WHERE tenant_id = $1 AND resource_type = $2 AND schema_key = lower($3)`,
       tenantId,
+      resourceType,
       urn,
     );
   }

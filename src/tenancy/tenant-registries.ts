@@ -14,7 +14,10 @@ const MAX_REGISTRIES = 10_000;
  * extensions (version 0) shares the built-in registry and costs nothing at all.
  */
 export class TenantRegistries {
-  private readonly cache = new Map<string, { readonly version: number; readonly registry: SchemaRegistry }>();
+  private readonly cache = new Map<
+    string,
+    { readonly version: number; readonly createdAt: number; readonly registry: SchemaRegistry }
+  >();
 
   constructor(
     private readonly db: Database,
@@ -22,16 +25,21 @@ export class TenantRegistries {
     readonly builtIn: SchemaRegistry,
   ) {}
 
-  async forTenant(tenantId: string, version: number): Promise<SchemaRegistry> {
+  /**
+   * `createdAt` tells a tenant from one deleted and created again under its id (on another
+   * replica), whose versions count from 0 again.
+   */
+  async forTenant(tenantId: string, version: number, createdAt?: Date): Promise<SchemaRegistry> {
     if (version === 0) return this.builtIn;
+    const created = createdAt?.getTime() ?? 0;
     const cached = this.cache.get(tenantId);
-    if (cached !== undefined && cached.version === version) return cached.registry;
+    if (cached !== undefined && cached.version === version && cached.createdAt === created) return cached.registry;
     const registry = await this.load(sqlOf(this.db), tenantId);
     if (this.cache.size >= MAX_REGISTRIES && !this.cache.has(tenantId)) {
       const oldest = this.cache.keys().next();
       if (oldest.done !== true) this.cache.delete(oldest.value);
     }
-    this.cache.set(tenantId, { version, registry });
+    this.cache.set(tenantId, { version, createdAt: created, registry });
     return registry;
   }
 

@@ -93,7 +93,7 @@ export class TenantSchemas {
       const changes = existing === undefined ? [] : await this.checkChange(tx, tenantId, this.parse(existing), parsed);
       if (existing === undefined && undeclared.length > 0) {
         await this.checkPromotion(tx, tenantId, parsed, undeclared);
-        await this.store.forgetUndeclared(tx, tenantId, urn);
+        await this.store.forgetUndeclared(tx, tenantId, parsed.resourceType, urn);
       }
       const definition = extensionDefinitionBody(parsed.resourceType, parsed.schema);
       const created = await this.store.put(tx, tenantId, parsed.schema.id, parsed.resourceType, asJson(definition));
@@ -281,16 +281,22 @@ export class TenantSchemas {
 }
 
 /**
- * Stored documents spell attribute names as the definition did when they were written: a name
- * respelled in other case is a retyping too (names compare case-insensitively, RFC 7643 §2.1,
- * but the stored keys would no longer be the canonical ones).
+ * Two more changes stored values do not survive, beyond those extension-change.ts classifies:
+ * - a name respelled in other case: stored documents spell attribute names as the definition did
+ *   when they were written (names compare case-insensitively, RFC 7643 §2.1, but the stored keys
+ *   would no longer be the canonical ones);
+ * - mutability turned readOnly: clients may not write a readOnly value, so the next write of a
+ *   resource would drop the one it holds (validate.ts leaves readOnly attributes out).
  */
 function respelled(before: ParsedExtension, after: ParsedExtension, change: ExtensionChange): ExtensionChange {
   const retyped = [...change.retyped];
   for (const old of before.schema.attributes) {
     const now = after.schema.attributes.find((a) => a.name.toLowerCase() === old.name.toLowerCase());
-    if (now !== undefined && now.name !== old.name)
-      retyped.push({ path: old.name, change: `name: ${old.name} → ${now.name}` });
+    if (now === undefined) continue;
+    if (now.name !== old.name) retyped.push({ path: old.name, change: `name: ${old.name} → ${now.name}` });
+    if (old.mutability !== 'readOnly' && now.mutability === 'readOnly') {
+      retyped.push({ path: old.name, change: `mutability: ${old.mutability} → readOnly` });
+    }
   }
   return { ...change, retyped };
 }

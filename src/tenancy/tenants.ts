@@ -4,7 +4,7 @@ import { TenantExistsError, TenantNotFoundError } from './errors.js';
 import { ExpiringCache } from './expiring-cache.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
 import type { TenantRegistries } from './tenant-registries.js';
-import { compileTenantMapping } from './tenant-mapping.js';
+import { compileTenantMappingOrNone } from './tenant-mapping.js';
 import type { CompiledAttributeMapping } from '../scim/mapping/attribute-mapping.js';
 
 /** 1–63 lowercase letters, digits and hyphens: safe in a URL path segment without encoding. */
@@ -55,12 +55,12 @@ export class Tenants {
     const cached = this.profiles.get(id);
     if (cached !== undefined) return cached;
     const record = await this.store.find(id);
-    const registry = await this.registries.forTenant(id, record?.schemaVersion ?? 0);
+    const registry = await this.registries.forTenant(id, record?.schemaVersion ?? 0, record?.createdAt);
     const profile: TenantProfile = {
       provider: record?.provider ?? null,
       deletePolicy: record?.deletePolicy === 'deactivate' ? 'deactivate' : 'delete',
       registry,
-      mapping: compileTenantMapping(record?.attributeMapping ?? null, registry),
+      mapping: compileTenantMappingOrNone(record?.attributeMapping ?? null, registry),
       unknownExtensions: record?.unknownExtensions === 'accept' ? 'accept' : 'reject',
     };
     this.profiles.set(id, profile, Date.now() + PROFILE_CACHE_MS);
@@ -117,6 +117,8 @@ export class Tenants {
 
   async delete(id: string): Promise<void> {
     if (!(await this.store.delete(id))) throw new TenantNotFoundError(id);
+    this.profiles.delete(id);
+    this.registries.forget(id);
   }
 
   private present(record: TenantRecord): Tenant {

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sqlOf } from '../../src/storage/db.js';
 import { OutboxStore } from '../../src/storage/outbox.js';
 import { adminClient } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { expectScimError, patchBody, scimTenant, USER_SCHEMA, type ScimClient } from '../helpers/scim.js';
+import { expectScimError, patchBody, scimClient, scimTenant, USER_SCHEMA, type ScimClient } from '../helpers/scim.js';
 
 // Per-tenant schema extensions (issue 12): registered through the admin API, then served by that
 // tenant's SCIM endpoints like the built-in Enterprise extension, and by no other tenant's.
@@ -339,5 +339,79 @@ describe('extension attributes over SCIM', () => {
     expectScimError(await scim.call('POST', '/Users', body), 400);
     await admin.call('PUT', schemaUrl(scim.tenantId, ENTRA), entraBody());
     expect((await scim.call('POST', '/Users', body)).statusCode).toBe(201);
+  });
+  it('RFC 7643 §7: never returns a writeOnly attribute, in responses, events or the admin read, and maps none', async () => {
+    const urn = 'urn:example:pins:2.0:User';
+    const scim = await tenantWith('sx-pin', [
+      urn,
+      {
+        resourceType: 'User',
+        attributes: [{ name: 'pin', mutability: 'writeOnly', returned: 'never' }, { name: 'tag' }],
+      },
+    ]);
+    const user = await scim.createUser({
+      schemas: [USER_SCHEMA, urn],
+      userName: 'pin@x.test',
+      [urn]: { pin: '1234', tag: 't' },
+    });
+    expect(user[urn]).toEqual({ tag: 't' });
+    const events = await new OutboxStore().after(sqlOf(t.deps.db), scim.tenantId, 0, 10);
+    expect(JSON.stringify(events)).not.toContain('1234');
+    const read = await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/users/${user.id}`);
+    expect(read.body).not.toContain('1234');
+    const mapping = await admin.call('PUT', `/admin/v1/tenants/${scim.tenantId}/attribute-mapping`, {
+      User: { pin: `${urn}:pin` },
+    });
+    expect(mapping.statusCode).toBe(400);
+  });
+
+  it('refuses to make an attribute readOnly while resources hold values: their next write would drop them', async () => {
+    const scim = await tenantWith('sx-readonly', [ACME, acmeBody]);
+    await scim.createUser({ userName: 'ro@x.test', [ACME]: { costCenter: 'CC' } });
+    const readOnly = {
+      ...acmeBody,
+      attributes: acmeBody.attributes.map((a) => (a.name === 'costCenter' ? { ...a, mutability: 'readOnly' } : a)),
+    };
+    const res = await admin.call('PUT', schemaUrl(scim.tenantId, ACME), readOnly);
+    expect(res.statusCode).toBe(409);
+    expect(res.json<{ message: string }>().message).toContain('readOnly');
+  });
+
+  it('forgets a deleted tenant: the same id created again has none of its extensions', async () => {
+    const scim = await tenantWith('sx-reborn', [ENTRA, entraBody()]);
+    expect((await scim.call('GET', `/Schemas/${ENTRA}`)).statusCode).toBe(200);
+    expect((await admin.call('DELETE', `/admin/v1/tenants/${scim.tenantId}`)).statusCode).toBe(204);
+    await admin.createTenant(scim.tenantId);
+    const { token } = await admin.issueToken(scim.tenantId);
+    const again = scimClient(t.app, scim.tenantId, token, scim.base);
+    expect((await again.call('GET', `/Schemas/${ENTRA}`)).statusCode).toBe(404);
+  });
+  it('reaches a second replica on the same database within the 2 s profile cache, with no message between them', async () => {
+    const other = await createTestApp({ database: t.database, env: { JWT_SECRET: t.env['JWT_SECRET'] ?? '' } });
+    try {
+      const scim = await scimTenant(t, 'sx-replica');
+      const { token } = await admin.issueToken(scim.tenantId);
+      const there = scimClient(other.app, scim.tenantId, token, scim.base);
+      // The other replica caches the tenant's profile, registry included.
+      expect((await there.call('GET', `/Schemas/${ENTRA}`)).statusCode).toBe(404);
+      await admin.call('PUT', schemaUrl(scim.tenantId, ENTRA), entraBody());
+      const started = Date.now();
+      await vi.waitFor(
+        async () => {
+          expect((await there.call('GET', `/Schemas/${ENTRA}`)).statusCode).toBe(200);
+        },
+        { timeout: 5_000, interval: 100 },
+      );
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await admin.call('DELETE', schemaUrl(scim.tenantId, ENTRA));
+      await vi.waitFor(
+        async () => {
+          expect((await there.call('GET', `/Schemas/${ENTRA}`)).statusCode).toBe(404);
+        },
+        { timeout: 5_000, interval: 100 },
+      );
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -3,7 +3,14 @@ import { sqlOf } from '../../src/storage/db.js';
 import { OutboxStore } from '../../src/storage/outbox.js';
 import { adminClient } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { expectScimError, patchBody, scimTenant, USER_SCHEMA, type ScimClient } from '../helpers/scim.js';
+import {
+  ENTERPRISE_SCHEMA,
+  expectScimError,
+  patchBody,
+  scimTenant,
+  USER_SCHEMA,
+  type ScimClient,
+} from '../helpers/scim.js';
 
 // Unknown extensions (issue 12): a tenant that accepts them stores attributes under URNs it
 // never declared as sent, keeps them readable and filterable as strings, and lists them so the
@@ -190,5 +197,73 @@ describe('unknownExtensions "accept"', () => {
     await a.createUser({ userName: 'a@x.test', [ACME]: { costCenter: 'A' } });
     expect(await unregistered(b.tenantId)).toEqual([]);
     expectScimError(await b.call('GET', filter(`${ACME}:costCenter eq "a"`)), 400, 'invalidFilter');
+  });
+  it('counts names once whatever their case, and answers 400, never 500, to what it cannot store', async () => {
+    const scim = await accepting('ux-limits');
+    const user = await scim.createUser({ userName: 'l@x.test' });
+    // Two spellings of one attribute in one request: one attribute, counted once.
+    const twins = await scim.call(
+      'PATCH',
+      `/Users/${user.id}`,
+      patchBody(
+        { op: 'add', path: `${ACME}:costCenter`, value: 'a' },
+        { op: 'replace', path: `${ACME}:COSTCENTER`, value: 'b' },
+      ),
+    );
+    expect(twins.statusCode, twins.body).toBe(200);
+    expect(twins.json<Record<string, unknown>>()[ACME]).toEqual({ costCenter: 'b' });
+    expect((await unregistered(scim.tenantId)).filter((a) => a.attribute.toLowerCase() === 'costcenter')).toEqual([
+      expect.objectContaining({ attribute: 'costCenter', requests: 1 }),
+    ]);
+    // A URN no tenant could ever declare, and one too long: refused as unknown extensions.
+    expectScimError(
+      await scim.call('POST', '/Users', {
+        schemas: [USER_SCHEMA],
+        userName: 'g@x.test',
+        'urn:ietf:params:scim:schemas:core:2.0:Group': { displayName: 'x' },
+      }),
+      400,
+    );
+    expectScimError(
+      await scim.call('POST', '/Users', {
+        schemas: [USER_SCHEMA],
+        userName: 'u@x.test',
+        [`urn:a:${'b'.repeat(4000)}`]: { c: 'd' },
+      }),
+      400,
+    );
+    // More attributes than a declared extension may have.
+    const many = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`a${i}`, 'v']));
+    expectScimError(
+      await scim.call('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'm@x.test', [ACME]: many }),
+      400,
+    );
+    expect(await idsOf(scim, '/Users')).toEqual(['l@x.test']);
+  });
+
+  it('counts nothing for a bare declared URN in a PATCH (the Enterprise extension)', async () => {
+    const scim = await accepting('ux-bare');
+    const user = await scim.createUser({ userName: 'e@x.test' });
+    const res = await scim.call(
+      'PATCH',
+      `/Users/${user.id}`,
+      patchBody({ op: 'replace', path: ENTERPRISE_SCHEMA, value: { department: 'R&D' } }),
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await unregistered(scim.tenantId)).toEqual([]);
+  });
+
+  it('declares a URN for one resource type only: the same URN under another type stays accepted', async () => {
+    const scim = await accepting('ux-types');
+    await scim.createUser({ userName: 't@x.test', [ACME]: { code: 'u' } });
+    await scim.createGroup({ displayName: 'G', [ACME]: { code: 'g' } });
+    const declared = await admin.call('PUT', `/admin/v1/tenants/${scim.tenantId}/schemas/${encodeURIComponent(ACME)}`, {
+      resourceType: 'User',
+      attributes: [{ name: 'code' }],
+    });
+    expect(declared.statusCode, declared.body).toBe(201);
+    expect((await unregistered(scim.tenantId)).map((a) => [a.resourceType, a.attribute])).toEqual([['Group', 'code']]);
+    const groups = await scim.call('GET', `/Groups?filter=${encodeURIComponent(`${ACME}:code eq "G"`)}`);
+    expect(groups.json()).toMatchObject({ totalResults: 1 });
   });
 });

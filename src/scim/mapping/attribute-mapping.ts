@@ -247,6 +247,9 @@ function compilePath(type: ResourceTypeDefinition, text: string): CompiledPath {
     throw new ScimError(400, 'invalidPath', "meta is the service's own: every event carries it in data.meta");
   }
   const membership = !resolved.extension && attribute.name === type.storage.membership?.attribute;
+  if (attribute.returned === 'never') {
+    throw new ScimError(400, 'invalidPath', `${attribute.name} is never returned (RFC 7643 §7), so it is not mapped`);
+  }
 
   // A value filter picks elements (RFC 7644 §3.4.2.2 valuePath); a single value has none to pick.
   if (filter !== undefined && !attribute.multiValued) {
@@ -265,6 +268,13 @@ function compilePath(type: ResourceTypeDefinition, text: string): CompiledPath {
       throw new ScimError(400, 'invalidPath', `${attribute.name} has no sub-attributes`);
     }
     sub = resolveSubAttribute(attribute, subName, 'invalidPath');
+    if (sub.returned === 'never') {
+      throw new ScimError(
+        400,
+        'invalidPath',
+        `${attribute.name}.${sub.name} is never returned (RFC 7643 §7), so it is not mapped`,
+      );
+    }
   }
 
   const canonical: AttributePath = { schema: container, attribute: attribute.name };

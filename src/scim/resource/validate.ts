@@ -6,7 +6,7 @@ import type { AttributeDefinition } from '../schema/types.js';
 import { normalizeDateTime } from './date-time.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { isStorableText } from './storable-text.js';
-import { ATTRIBUTE_NAME, isOpenValue } from '../schema/open-extensions.js';
+import { ATTRIBUTE_NAME, isOpenValue, MAX_UNDECLARED_PER_REQUEST } from '../schema/open-extensions.js';
 
 /**
  * Checks a resource a client sent (POST, PUT, or the result of a PATCH) against its resource type
@@ -138,7 +138,13 @@ function openObject(
   path: string,
 ): JsonObject {
   const result: JsonObject = {};
-  for (const [sent, value] of Object.entries(object ?? {})) {
+  const entries = Object.entries(object ?? {});
+  if (entries.length > MAX_UNDECLARED_PER_REQUEST) {
+    invalid(
+      `"${path}" holds ${entries.length} attributes, more than the ${MAX_UNDECLARED_PER_REQUEST} an extension this tenant has not declared may; declare the extension (docs/schemas.md).`,
+    );
+  }
+  for (const [sent, value] of entries) {
     if (value === null) continue;
     if (!ATTRIBUTE_NAME.test(sent)) {
       invalid(`"${path}${sent}" is no attribute name a path could name (RFC 7644 §3.10 ATTRNAME).`);

@@ -80,6 +80,11 @@ function canonical(value: string, list: readonly string[]): string | undefined {
   return list.find((entry) => entry.toLowerCase() === value.toLowerCase());
 }
 
+/** Whether a tenant could declare an extension at this URN (the grammar, not built in, not reserved). */
+export function isDeclarableUrn(urn: string): boolean {
+  return urnProblems(urn).length === 0;
+}
+
 function urnProblems(urn: string): string[] {
   const at = `URN ${quote(urn)}`;
   if (urn.length > URN_MAX_LENGTH) return [`${at}: must be at most ${URN_MAX_LENGTH} characters long`];

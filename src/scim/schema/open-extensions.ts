@@ -1,4 +1,6 @@
+import { ScimError } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../resource/json.js';
+import { isDeclarableUrn } from './extension-definition.js';
 import type { ResourceTypeDefinition, SchemaExtension } from './registry.js';
 import type { AttributeDefinition } from './types.js';
 
@@ -15,10 +17,15 @@ export type FoundExtensions = ReadonlyMap<string, { readonly urn: string; readon
 const OPEN_DESCRIPTION =
   'Not declared for this tenant: accepted as sent (unknownExtensions "accept"), read and filtered as a string.';
 
-/** ATTRNAME (RFC 7644 §3.10): what a path, a filter and a projection can name. */
-export const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
-// RFC 8141: "urn" and the NID compare case-insensitively.
-const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9._~+:-]+$/i;
+/** ATTRNAME (RFC 7644 §3.10), as long as a declared attribute's name may be. */
+export const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * How many undeclared attributes one request, and one tenant, may bring: a declared extension
+ * has at most 200, and an accepting tenant's registry, rebuilt when one appears, must stay small.
+ */
+export const MAX_UNDECLARED_PER_REQUEST = 200;
+export const MAX_UNDECLARED_PER_TENANT = 1000;
 
 function openAttribute(name: string): AttributeDefinition {
   return {
@@ -35,28 +42,61 @@ function openAttribute(name: string): AttributeDefinition {
   };
 }
 
-const isDeclared = (type: ResourceTypeDefinition, urn: string) =>
-  type.schema.id.toLowerCase() === urn.toLowerCase() ||
-  type.schemaExtensions.some((e) => e.open !== true && e.schema.id.toLowerCase() === urn.toLowerCase());
+const extensionOf = (type: ResourceTypeDefinition, urn: string): SchemaExtension | undefined =>
+  type.schemaExtensions.find((e) => e.schema.id.toLowerCase() === urn.toLowerCase());
 
-function add(found: Map<string, { urn: string; attributes: Set<string> }>, urn: string, attribute: string): void {
-  const entry = found.get(urn.toLowerCase()) ?? { urn, attributes: new Set<string>() };
-  entry.attributes.add(attribute);
-  found.set(urn.toLowerCase(), entry);
+const isDeclared = (type: ResourceTypeDefinition, urn: string): boolean => {
+  if (type.schema.id.toLowerCase() === urn.toLowerCase()) return true;
+  const extension = extensionOf(type, urn);
+  return extension !== undefined && extension.open !== true;
+};
+
+/**
+ * A URN an undeclared extension may have: one the tenant could declare later (the grammar of
+ * declared ones, not built in, not reserved), and none of this type's declared schemas.
+ */
+const isUndeclaredUrn = (type: ResourceTypeDefinition, urn: string): boolean =>
+  isDeclarableUrn(urn) && !isDeclared(type, urn);
+
+class Found {
+  readonly map = new Map<string, { urn: string; attributes: Set<string> }>();
+  private count = 0;
+
+  /** Names compare case-insensitively (RFC 7643 §2.1): the first spelling is kept. */
+  add(urn: string, attribute: string): void {
+    if (!ATTRIBUTE_NAME.test(attribute)) return;
+    const entry = this.map.get(urn.toLowerCase()) ?? { urn, attributes: new Set<string>() };
+    const lower = attribute.toLowerCase();
+    if ([...entry.attributes].some((a) => a.toLowerCase() === lower)) return;
+    this.count += 1;
+    if (this.count > MAX_UNDECLARED_PER_REQUEST) {
+      throw new ScimError(
+        400,
+        'invalidValue',
+        `The request carries more than ${MAX_UNDECLARED_PER_REQUEST} attributes under extensions this tenant has not declared; declare the extensions (docs/schemas.md).`,
+      );
+    }
+    entry.attributes.add(attribute);
+    this.map.set(urn.toLowerCase(), entry);
+  }
 }
 
 /**
  * Undeclared extension objects in a resource body (POST, PUT, a pathless PATCH value): keys that
- * are URNs no schema of the type has, whose value is an object of attributes.
+ * are URNs no declared schema of the type has, whose value is an object of attributes.
  */
 export function undeclaredInResource(type: ResourceTypeDefinition, body: unknown): FoundExtensions {
-  const found = new Map<string, { urn: string; attributes: Set<string> }>();
-  if (!isJsonObject(body)) return found;
+  const found = new Found();
+  if (isJsonObject(body)) collectResource(type, body, found);
+  return found.map;
+}
+
+function collectResource(type: ResourceTypeDefinition, body: JsonObject, found: Found): void {
   for (const [key, value] of Object.entries(body)) {
-    if (!URN.test(key) || isDeclared(type, key) || !isJsonObject(value)) continue;
-    for (const name of Object.keys(value)) if (ATTRIBUTE_NAME.test(name)) add(found, key, name);
+    if (!isJsonObject(value) || !isUndeclaredUrn(type, key)) continue;
+    const urn = extensionOf(type, key)?.schema.id ?? key;
+    for (const name of Object.keys(value)) found.add(urn, name);
   }
-  return found;
 }
 
 /**
@@ -66,31 +106,37 @@ export function undeclaredInResource(type: ResourceTypeDefinition, body: unknown
  * attributes, and extension objects in pathless values.
  */
 export function undeclaredInPatch(type: ResourceTypeDefinition, operations: readonly JsonValue[]): FoundExtensions {
-  const found = new Map<string, { urn: string; attributes: Set<string> }>();
+  const found = new Found();
   for (const operation of operations) {
     if (!isJsonObject(operation)) continue;
     const entries = Object.entries(operation).map(([k, v]) => [k.toLowerCase(), v] as const);
     const path = entries.find(([k]) => k === 'path')?.[1];
     const value = entries.find(([k]) => k === 'value')?.[1];
     if (path === undefined) {
-      for (const entry of undeclaredInResource(type, value).values()) {
-        for (const name of entry.attributes) add(found, entry.urn, name);
-      }
+      if (isJsonObject(value)) collectResource(type, value, found);
       continue;
     }
     if (typeof path !== 'string' || !path.toLowerCase().startsWith('urn:') || path.includes('[')) continue;
-    // A bare URN with an object of attributes, as a pathless value becomes (pathless-dotted-keys);
-    // an open extension the tenant accepted before is no declared schema either.
-    if (isJsonObject(value) && URN.test(path) && !isDeclared(type, path)) {
-      for (const name of Object.keys(value)) if (ATTRIBUTE_NAME.test(name)) add(found, path, name);
+    const whole = extensionOf(type, path);
+    if (whole !== undefined || type.schema.id.toLowerCase() === path.toLowerCase()) {
+      // A bare URN of the type: a declared one is validated as such; an open one brings the
+      // attributes its object names (a remove, none).
+      if (whole?.open === true && isJsonObject(value))
+        for (const name of Object.keys(value)) found.add(whole.schema.id, name);
+      continue;
+    }
+    if (isJsonObject(value) && isUndeclaredUrn(type, path)) {
+      // A bare undeclared URN with an object of attributes, as a pathless value becomes
+      // (pathless-dotted-keys).
+      for (const name of Object.keys(value)) found.add(path, name);
       continue;
     }
     const cut = path.lastIndexOf(':');
     const urn = path.slice(0, cut);
     const name = path.slice(cut + 1).split('.')[0] ?? '';
-    if (URN.test(urn) && !isDeclared(type, urn) && ATTRIBUTE_NAME.test(name)) add(found, urn, name);
+    if (isUndeclaredUrn(type, urn)) found.add(extensionOf(type, urn)?.schema.id ?? urn, name);
   }
-  return found;
+  return found.map;
 }
 
 /**
