@@ -119,7 +119,9 @@ export function createDeps(options: DepsOptions): Deps {
     users,
     groups,
     resources,
-    bulk: new Bulk(resources),
+    bulk: new Bulk(resources, (tenantId) => {
+      tenants.forgetProfile(tenantId);
+    }),
     events: new EventsReader(db, outbox),
     webhooks: new Webhooks(db, webhookStore, outbox, config.webhooks, webhookSecrets),
     dispatcher: new Dispatcher(db, webhookStore, outbox, {

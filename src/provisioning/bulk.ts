@@ -6,7 +6,7 @@ import { requireAuthenticated, type TenantContext } from './context.js';
 import type { ResourceService } from './resources.js';
 import { ID_ONLY } from '../scim/projection.js';
 import { isUuid } from '../scim/resource/ids.js';
-import { StatementCanceled, translateError } from '../storage/errors.js';
+import { SchemaChanged, StatementCanceled, translateError } from '../storage/errors.js';
 
 export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
 
@@ -42,7 +42,11 @@ export interface BulkResponse {
  */
 export class Bulk {
   /** The writers of each resource type, by type id; an operation finds its type by endpoint. */
-  constructor(private readonly writers: ReadonlyMap<string, ResourceWriter>) {}
+  constructor(
+    private readonly writers: ReadonlyMap<string, ResourceWriter>,
+    /** An operation met the schema fence: the tenant's cached profile is stale on this replica. */
+    private readonly onSchemaChanged: (tenantId: string) => void = () => undefined,
+  ) {}
 
   async run(ctx: TenantContext, request: BulkRequest): Promise<BulkResponse> {
     requireAuthenticated(ctx);
@@ -114,6 +118,17 @@ export class Bulk {
       if (translateError(error) instanceof StatementCanceled) {
         const canceled = new ScimError(503, undefined, 'The database took too long to carry out this operation.');
         return { result: failure(ctx, operation, canceled) };
+      }
+      // The schema fence undid this operation alone: the tenant's extensions changed since the
+      // request was validated; sent again, it is validated against the new ones.
+      if (translateError(error) instanceof SchemaChanged) {
+        this.onSchemaChanged(ctx.tenantId);
+        const changed = new ScimError(
+          503,
+          undefined,
+          "The tenant's schema extensions changed while this operation was being carried out, and it was not; send it again.",
+        );
+        return { result: failure(ctx, operation, changed) };
       }
       throw error;
     }

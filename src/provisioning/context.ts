@@ -16,6 +16,11 @@ export interface TenantContext {
   readonly mapping: CompiledAttributeMapping;
   /** "accept": extension URNs the tenant never declared are stored as sent (docs/schemas.md). */
   readonly unknownExtensions?: 'reject' | 'accept';
+  /**
+   * The version of the tenant's declared extensions `registry` holds: writes carry it to their
+   * event counter update, which fails them whole if a schema change came in between (the fence).
+   */
+  readonly declaredVersion?: number;
   /** What DELETE /Users/{id} does for this tenant (default "delete"). */
   readonly deletePolicy?: 'delete' | 'deactivate';
   /** Provider rules (scim/compat) applied to this request's input, for its log line. */

@@ -233,11 +233,16 @@ export class Groups {
     const externalId = group.document['externalId'];
     const ref = { id: group.id, externalId: typeof externalId === 'string' ? externalId : undefined };
     const { added, removed } = delta.changes;
-    await this.outbox.append(tx, ctx.tenantId, [
-      ...events,
-      ...membershipChanged(ctx, 'member_removed', ref, removed),
-      ...membershipChanged(ctx, 'member_added', ref, added),
-    ]);
+    await this.outbox.append(
+      tx,
+      ctx.tenantId,
+      [
+        ...events,
+        ...membershipChanged(ctx, 'member_removed', ref, removed),
+        ...membershipChanged(ctx, 'member_added', ref, added),
+      ],
+      ctx.declaredVersion,
+    );
   }
 
   /** Members must be users or groups of the same tenant, of the kind the client says. */

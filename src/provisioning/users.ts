@@ -57,7 +57,14 @@ export class Users {
     // One statement inserts the user and appends user.created, and commits on its own: no
     // BEGIN/COMMIT round trips on the hottest write.
     const stored = await this.uniquely(write.userName, () =>
-      this.users.insert(this.sql, ctx.tenantId, id, write, [created(ctx, type, id, write.document)]),
+      this.users.insert(
+        this.sql,
+        ctx.tenantId,
+        id,
+        write,
+        [created(ctx, type, id, write.document)],
+        ctx.declaredVersion,
+      ),
     );
     return this.result(ctx, stored, []);
   }
@@ -196,7 +203,7 @@ export class Users {
         passwordChanged: write.passwordHash !== undefined,
       });
       stored = await this.uniquely(write.userName, () =>
-        this.users.updateIfVersion(this.sql, ctx.tenantId, id, current.version, write, events),
+        this.users.updateIfVersion(this.sql, ctx.tenantId, id, current.version, write, events, ctx.declaredVersion),
       );
     }
     stored ??= await inTransaction(this.db, async (tx) => {
@@ -212,6 +219,7 @@ export class Users {
           passwordChanged: write.passwordHash !== undefined,
           stored: written,
         }),
+        ctx.declaredVersion,
       );
       return written;
     });

@@ -19,7 +19,17 @@ export class StatementCanceled extends Error {
   override name = 'StatementCanceled';
 }
 
+/**
+ * A write validated against the tenant's extensions as they were before a change to them: its
+ * statement (or transaction) was undone whole, and the request may be sent again (issue 12, the
+ * schema fence: prisma/migrations/20261207040000_schema_fence).
+ */
+export class SchemaChanged extends Error {
+  override name = 'SchemaChanged';
+}
+
 const UNIQUE = '23505';
+const SCHEMA_CHANGED = 'SC001';
 const RETRYABLE = new Set(['40001', '40P01']);
 const CANCELED = '57014';
 
@@ -44,5 +54,6 @@ export function translateError(error: unknown): unknown {
   if (code !== undefined && RETRYABLE.has(code))
     return new TransactionConflict('transaction conflict', { cause: error });
   if (code === CANCELED) return new StatementCanceled('statement canceled', { cause: error });
+  if (code === SCHEMA_CHANGED) return new SchemaChanged('schemas changed', { cause: error });
   return error;
 }

@@ -1,6 +1,7 @@
 import type { JsonObject } from '../scim/resource/json.js';
 import type { Sql, Transaction } from './db.js';
 import { preparedSql } from './prepared-sql.js';
+import { SchemaChanged } from './errors.js';
 
 /** An event as a use case hands it to the outbox, inside the transaction of its change. */
 export interface EventToAppend {
@@ -48,7 +49,7 @@ const COLUMNS =
  */
 const APPEND = preparedSql(`WITH counter AS (
     UPDATE tenants SET event_sequence = event_sequence + jsonb_array_length($2::jsonb)
-     WHERE id = $1 RETURNING event_sequence
+     WHERE id = $1 AND ($3::bigint IS NULL OR declared_version = $3::bigint) RETURNING event_sequence
   )
   INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped)
   SELECT $1, counter.event_sequence - jsonb_array_length($2::jsonb) + e.ord,
@@ -66,15 +67,19 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  * with the tenant as $1) into one that also appends the events in `$eventsParam` about that row,
  * numbered as append() numbers them: the change and its events commit together, in the one
  * statement, without a transaction's round trips. A statement that writes no row (a lost
- * compare-and-set) appends nothing. Each event's data.meta gets the row's created, lastModified
+ * compare-and-set) appends nothing. `fenceParam` holds the tenant's declared-schema version the
+ * write was validated at (or null): when a schema change raised it since, the counter update finds
+ * no row and the statement fails whole (SQLSTATE SC001, SchemaChanged). Each event's data.meta gets the row's created, lastModified
  * and version, which only the database knows before the statement returns.
  */
-export function withEvents(statement: string, eventsParam: number): string {
+export function withEvents(statement: string, eventsParam: number, fenceParam: number): string {
   const events = `$${eventsParam}::jsonb`;
+  const fence = `$${fenceParam}::bigint`;
   return `WITH w AS (${statement}),
   counter AS (
     UPDATE tenants SET event_sequence = event_sequence + jsonb_array_length(${events})
-     WHERE id = $1 AND jsonb_array_length(${events}) > 0 AND EXISTS (SELECT 1 FROM w) RETURNING event_sequence
+     WHERE id = $1 AND (${fence} IS NULL OR declared_version = ${fence})
+       AND jsonb_array_length(${events}) > 0 AND EXISTS (SELECT 1 FROM w) RETURNING event_sequence
   ),
   appended AS (
     INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped)
@@ -87,7 +92,9 @@ export function withEvents(statement: string, eventsParam: number): string {
            ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes')), e.doc -> 'mapped'
       FROM counter, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
   )
-  SELECT * FROM w`;
+  SELECT * FROM w
+   WHERE CASE WHEN ${fence} IS NULL OR jsonb_array_length(${events}) = 0 OR EXISTS (SELECT 1 FROM counter) THEN true
+              ELSE scim_schema_changed() END`;
 }
 
 /** The parameter withEvents() and append() read the events from. */
@@ -120,9 +127,16 @@ function toStoredEvent(row: EventRow): StoredEvent {
  */
 export class OutboxStore {
   /** Appends the events in order; an unknown tenant appends nothing. */
-  async append(q: Transaction, tenantId: string, events: readonly EventToAppend[]): Promise<StoredEvent[]> {
+  async append(
+    q: Transaction,
+    tenantId: string,
+    events: readonly EventToAppend[],
+    fence?: number,
+  ): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const rows = await q.rows<EventRow[]>(APPEND, tenantId, eventsParameter(events));
+    const rows = await q.rows<EventRow[]>(APPEND, tenantId, eventsParameter(events), fence ?? null);
+    // The fence held the counter back: the transaction's writes must go with it (SchemaChanged).
+    if (fence !== undefined && rows.length === 0) throw new SchemaChanged('schemas changed');
     return rows.map(toStoredEvent).sort((a, b) => a.sequence - b.sequence);
   }
 

@@ -76,6 +76,16 @@ export class TenantSchemaStore {
     return rows.length > 0;
   }
 
+  /**
+   * The schema fence: raised first thing in a change to the tenant's declared extensions. The
+   * update waits for the tenant's writes that hold its row (those appending events, until they
+   * commit), so the stored values the change then counts include theirs; and a write that gets
+   * the row after finds the number changed and fails whole (outbox.ts).
+   */
+  async fenceWrites(tx: Transaction, tenantId: string): Promise<void> {
+    await tx.execute(`UPDATE tenants SET declared_version = declared_version + 1 WHERE id = $1`, tenantId);
+  }
+
   /** Inserts or replaces the extension; true when it was new. Raises the tenant's schema_version. */
   async put(
     tx: Transaction,

@@ -12,6 +12,8 @@ export interface TenantRecord {
   readonly deletePolicy: string;
   /** Raised with every change to the tenant's schema extensions. */
   readonly schemaVersion: number;
+  /** Raised by every change to its declared extensions: the number writes are fenced with. */
+  readonly declaredVersion: number;
   /** The app's model of users and groups as stored; null: the default mapping. */
   readonly attributeMapping: JsonValue | null;
   /** "reject" or "accept": what an extension URN the tenant never declared gets. */
@@ -25,17 +27,20 @@ const columns = {
   provider: true,
   deletePolicy: true,
   schemaVersion: true,
+  declaredVersion: true,
   attributeMapping: true,
   unknownExtensions: true,
 } as const;
 
-type Selected = Omit<TenantRecord, 'schemaVersion' | 'attributeMapping'> & {
+type Selected = Omit<TenantRecord, 'schemaVersion' | 'declaredVersion' | 'attributeMapping'> & {
   readonly schemaVersion: bigint;
+  readonly declaredVersion: bigint;
   readonly attributeMapping: unknown;
 };
-const toRecord = ({ schemaVersion, attributeMapping, ...rest }: Selected): TenantRecord => ({
+const toRecord = ({ schemaVersion, declaredVersion, attributeMapping, ...rest }: Selected): TenantRecord => ({
   ...rest,
   schemaVersion: Number(schemaVersion),
+  declaredVersion: Number(declaredVersion),
   attributeMapping: (attributeMapping ?? null) as JsonValue | null,
 });
 

@@ -33,7 +33,7 @@ const RETURNING = `id, document, version, created_at, updated_at, ${IN_GROUPS('s
 const INSERT_ROW = `INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search, password_hash)
 VALUES ($1, $2::uuid, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
 RETURNING ${RETURNING}`;
-const INSERT = preparedSql(withEvents(INSERT_ROW, 9));
+const INSERT = preparedSql(withEvents(INSERT_ROW, 9, 10));
 const FIND = preparedSql(
   `SELECT ${RETURNING} FROM scim_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL`,
 );
@@ -51,6 +51,7 @@ const UPDATE_IF_VERSION = preparedSql(
  WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL AND version = $9
 RETURNING ${RETURNING}`,
     10,
+    11,
   ),
 );
 
@@ -93,8 +94,11 @@ export class UserStore {
     id: string,
     user: UserWrite,
     events: readonly EventToAppend[],
+    fence?: number,
   ): Promise<StoredResource> {
-    return toStoredResource(firstRow(await write(q, INSERT, tenantId, id, user, eventsParameter(events))));
+    return toStoredResource(
+      firstRow(await write(q, INSERT, tenantId, id, user, eventsParameter(events), fence ?? null)),
+    );
   }
 
   /** With lock: the row stays locked until the transaction ends, so read-modify-write is safe. */
@@ -121,8 +125,11 @@ export class UserStore {
     version: number,
     user: UserWrite,
     events: readonly EventToAppend[],
+    fence?: number,
   ): Promise<StoredResource | undefined> {
-    const row = (await write(q, UPDATE_IF_VERSION, tenantId, id, user, version, eventsParameter(events)))[0];
+    const row = (
+      await write(q, UPDATE_IF_VERSION, tenantId, id, user, version, eventsParameter(events), fence ?? null)
+    )[0];
     return row === undefined ? undefined : toStoredResource(row);
   }
 

@@ -129,8 +129,10 @@ export class TenantSchemas {
     this.changed(tenantId);
   }
 
+  /** The tenant's schema lock, then the fence that makes its writes wait or fail (tenant-schema-store.ts). */
   private async lock(tx: Transaction, tenantId: string): Promise<void> {
     if (!(await this.store.lockTenant(tx, tenantId))) throw new TenantNotFoundError(tenantId);
+    await this.store.fenceWrites(tx, tenantId);
   }
 
   /**

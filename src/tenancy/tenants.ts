@@ -36,6 +36,8 @@ export interface TenantProfile {
   readonly mapping: CompiledAttributeMapping;
   /** What an extension URN the tenant never declared gets (docs/schemas.md). */
   readonly unknownExtensions: UnknownExtensions;
+  /** The declared-schema version `registry` was built at: the number the tenant's writes are fenced with. */
+  readonly declaredVersion: number;
 }
 
 export class Tenants {
@@ -62,6 +64,7 @@ export class Tenants {
       registry,
       mapping: compileTenantMappingOrNone(record?.attributeMapping ?? null, registry),
       unknownExtensions: record?.unknownExtensions === 'accept' ? 'accept' : 'reject',
+      declaredVersion: record?.declaredVersion ?? 0,
     };
     this.profiles.set(id, profile, Date.now() + PROFILE_CACHE_MS);
     return profile;

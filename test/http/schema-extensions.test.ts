@@ -414,4 +414,81 @@ describe('extension attributes over SCIM', () => {
       await other.close();
     }
   });
+  it('fences writes: one validated against an extension just deleted fails whole (503), then meets the new registry', async () => {
+    const GROUP_EXT = 'urn:example:groups:2.0:Group';
+    const other = await createTestApp({ database: t.database, env: { JWT_SECRET: t.env['JWT_SECRET'] ?? '' } });
+    try {
+      const scim = await tenantWith(
+        'sx-fence',
+        [ENTRA, entraBody()],
+        [GROUP_EXT, { resourceType: 'Group', attributes: [{ name: 'code' }] }],
+      );
+      const { token } = await admin.issueToken(scim.tenantId);
+      const stale = scimClient(other.app, scim.tenantId, token, scim.base);
+      // The other replica caches the tenant's profile with both extensions.
+      expect((await stale.call('GET', `/Schemas/${ENTRA}`)).statusCode).toBe(200);
+      expect((await admin.call('DELETE', schemaUrl(scim.tenantId, ENTRA))).statusCode).toBe(204);
+      expect((await admin.call('DELETE', schemaUrl(scim.tenantId, GROUP_EXT))).statusCode).toBe(204);
+      // One statement (a user create) and a transaction (a group create), each validated against
+      // the cached registry: neither may store a value under an extension that no longer exists.
+      const user = await stale.call('POST', '/Users', {
+        schemas: [USER_SCHEMA, ENTRA],
+        userName: 'fenced@x.test',
+        [ENTRA]: { CustomAttribute: 'v' },
+      });
+      expectScimError(user, 503);
+      expect(user.headers['retry-after']).toBe('1');
+      const group = await stale.call('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT],
+        displayName: 'Fenced',
+        [GROUP_EXT]: { code: 'c' },
+      });
+      // The user's 503 dropped the stale profile: the group meets the new registry at once.
+      expectScimError(group, 400);
+      const users = await scim.call('GET', '/Users?filter=userName%20eq%20%22fenced@x.test%22');
+      expect(users.json()).toMatchObject({ totalResults: 0 });
+      // Sent again, the user meets the new registry, which no longer has the extension.
+      expectScimError(
+        await stale.call('POST', '/Users', {
+          schemas: [USER_SCHEMA, ENTRA],
+          userName: 'fenced@x.test',
+          [ENTRA]: { CustomAttribute: 'v' },
+        }),
+        400,
+      );
+      // Writes without extensions go on as before.
+      expect(
+        (await stale.call('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'plain@x.test' })).statusCode,
+      ).toBe(201);
+      const events = await new OutboxStore().after(sqlOf(t.deps.db), scim.tenantId, 0, 100);
+      expect(events.map((e) => e.type)).toEqual(['user.created']);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('fences the transaction path too: a group write validated before the change is undone with its events', async () => {
+    const GROUP_EXT = 'urn:example:groups:2.0:Group';
+    const other = await createTestApp({ database: t.database, env: { JWT_SECRET: t.env['JWT_SECRET'] ?? '' } });
+    try {
+      const scim = await tenantWith('sx-fence-tx', [
+        GROUP_EXT,
+        { resourceType: 'Group', attributes: [{ name: 'code' }] },
+      ]);
+      const { token } = await admin.issueToken(scim.tenantId);
+      const stale = scimClient(other.app, scim.tenantId, token, scim.base);
+      expect((await stale.call('GET', `/Schemas/${GROUP_EXT}`)).statusCode).toBe(200);
+      expect((await admin.call('DELETE', schemaUrl(scim.tenantId, GROUP_EXT))).statusCode).toBe(204);
+      const group = await stale.call('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT],
+        displayName: 'Fenced',
+        [GROUP_EXT]: { code: 'c' },
+      });
+      expectScimError(group, 503);
+      expect((await scim.call('GET', '/Groups')).json()).toMatchObject({ totalResults: 0 });
+      expect(await new OutboxStore().after(sqlOf(t.deps.db), scim.tenantId, 0, 100)).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { inTransaction, sqlOf } from '../../src/storage/db.js';
 import { startEmbeddedDatabase, type DatabaseServer } from '../../src/storage/embedded.js';
 import { OutboxStore } from '../../src/storage/outbox.js';
+import { SchemaChanged } from '../../src/storage/errors.js';
+import { adminPrincipal } from '../../src/tenancy/principal.js';
 import { WebhookStore } from '../../src/storage/webhook-store.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { adminClient } from '../helpers/admin.js';
@@ -171,5 +173,46 @@ describe('resource SQL on the embedded PGlite database', () => {
     );
     expect(row?.secret).toMatch(/^enc:v1:test:/);
     expect(row?.previous_secret).toBeNull();
+  });
+  it('fences a write validated before a schema change (SC001 from scim_schema_changed), one statement or a transaction', async () => {
+    const admin = adminClient(t.app, t.adminToken);
+    const fenced = await scimTenant(t, 'pglite-fence');
+    const urn = 'urn:example:fence:2.0:User';
+    const groupUrn = 'urn:example:fence:2.0:Group';
+    for (const [id, resourceType] of [
+      [urn, 'User'],
+      [groupUrn, 'Group'],
+    ] as const) {
+      const put = await admin.call('PUT', `/admin/v1/tenants/${fenced.tenantId}/schemas/${encodeURIComponent(id)}`, {
+        resourceType,
+        attributes: [{ name: 'code' }],
+      });
+      expect(put.statusCode).toBe(201);
+    }
+    // A request's context as it was built before the change: the registry with the extensions.
+    const before = await t.deps.tenants.profile(fenced.tenantId);
+    const ctx = {
+      tenantId: fenced.tenantId,
+      principal: adminPrincipal(fenced.tenantId),
+      baseUrl: fenced.base,
+      registry: before.registry,
+      mapping: before.mapping,
+      declaredVersion: before.declaredVersion,
+    };
+    for (const id of [urn, groupUrn]) {
+      expect(
+        (await admin.call('DELETE', `/admin/v1/tenants/${fenced.tenantId}/schemas/${encodeURIComponent(id)}`))
+          .statusCode,
+      ).toBe(204);
+    }
+    await expect(
+      t.deps.users.create(ctx, { schemas: [USER_SCHEMA, urn], userName: 'f@x.test', [urn]: { code: 'c' } }, {}),
+    ).rejects.toBeInstanceOf(SchemaChanged);
+    await expect(
+      t.deps.groups.create(ctx, { schemas: [GROUP_SCHEMA, groupUrn], displayName: 'F', [groupUrn]: { code: 'c' } }, {}),
+    ).rejects.toBeInstanceOf(SchemaChanged);
+    expect((await fenced.call('GET', '/Users')).json()).toMatchObject({ totalResults: 0 });
+    expect((await fenced.call('GET', '/Groups')).json()).toMatchObject({ totalResults: 0 });
+    expect(await new OutboxStore().after(sqlOf(t.deps.db), fenced.tenantId, 0, 10)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, ScimError, type ScimType } from '../../scim/errors.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
-import { postgresCode, StatementCanceled, translateError } from '../../storage/errors.js';
+import { postgresCode, SchemaChanged, StatementCanceled, translateError } from '../../storage/errors.js';
 import { TenantExistsError, TenantNotFoundError } from '../../tenancy/errors.js';
 import { WebhookRequestError } from '../../events/webhooks.js';
 import { beforeAnswering } from './unread-body.js';
@@ -61,6 +61,17 @@ function render(error: unknown, request: FastifyRequest): Rendered {
   if (error instanceof TenantExistsError) return { status: 409, message: error.message, scimType: 'uniqueness' };
   // statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS) canceled a statement: the work was undone,
   // and a retry may well succeed once the database is less busy.
+  // The schema fence (docs/schemas.md): the request was validated against the tenant's
+  // extensions as they were before a change to them, and undone whole. Sent again, it is
+  // validated against the new ones (the SCIM hook dropped this replica's cached profile).
+  if (translateError(error) instanceof SchemaChanged) {
+    return {
+      status: 503,
+      message:
+        "The tenant's schema extensions changed while this request was being carried out, and it was not; send it again.",
+      headers: { 'Retry-After': '1' },
+    };
+  }
   if (translateError(error) instanceof StatementCanceled) {
     request.log.warn({ err: error }, 'database statement canceled (statement timeout)');
     return {

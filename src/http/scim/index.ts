@@ -14,6 +14,7 @@ import { LIST_LIMITS } from '../../scim/discovery/service-provider-config.js';
 import { routedTenant } from '../routed-tenant.js';
 import { bindToLog } from '../log-bindings.js';
 import { tenantAdmission } from '../plugins/tenant-admission.js';
+import { SchemaChanged, translateError } from '../../storage/errors.js';
 
 /**
  * Everything under /scim/v2/{tenantId}. Authentication runs before routing decisions are shown
@@ -77,8 +78,17 @@ export function scimRoutes(deps: Deps) {
         registry: profile.registry,
         mapping: profile.mapping,
         unknownExtensions: profile.unknownExtensions,
+        declaredVersion: profile.declaredVersion,
         rules: new Set(),
       };
+    });
+    // The schema fence stopped a write validated against the tenant's earlier extensions: this
+    // replica's cached profile is stale, and the client's retry must not meet it again.
+    app.addHook('onError', (request, _reply, error, done) => {
+      if (request.tenantContext !== null && translateError(error) instanceof SchemaChanged) {
+        deps.tenants.forgetProfile(request.tenantContext.tenantId);
+      }
+      done();
     });
     // A second check, after parsing: the route's tenant is the one the context was built for.
     app.addHook('preHandler', (request, _reply, done) => {
