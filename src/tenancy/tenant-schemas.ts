@@ -79,8 +79,9 @@ export class TenantSchemas {
     const sent = parseExtensionDefinition(urn, body, this.builtInTypeIds());
     const result = await inTransaction(this.db, async (tx) => {
       await this.lock(tx, tenantId);
-      const existing = await this.store.find(tx, tenantId, urn);
-      const undeclared = (await this.store.listUndeclared(tx, tenantId)).filter(
+      const { existing, others } = await this.extensions(tx, tenantId, urn);
+      const allUndeclared = await this.store.listUndeclared(tx, tenantId);
+      const undeclared = allUndeclared.filter(
         (r) => r.resourceType === sent.resourceType && r.urn.toLowerCase() === urn.toLowerCase(),
       );
       // Stored documents hold the extension under the URN as first registered, or as first seen
@@ -88,8 +89,7 @@ export class TenantSchemas {
       const spelling = existing?.urn ?? undeclared[0]?.urn;
       const parsed = spelling === undefined ? sent : { ...sent, schema: { ...sent.schema, id: spelling } };
       // The mapping first: it costs no scan of the tenant's resources.
-      const others = (await this.store.list(tx, tenantId)).filter((r) => r.urn.toLowerCase() !== urn.toLowerCase());
-      await this.checkMapping(tx, tenantId, [...others.map((r) => this.parse(r)), parsed]);
+      await this.checkMapping(tx, tenantId, [...others.map((r) => this.parse(r)), parsed], allUndeclared);
       const changes = existing === undefined ? [] : await this.checkChange(tx, tenantId, this.parse(existing), parsed);
       if (existing === undefined && undeclared.length > 0) {
         await this.checkPromotion(tx, tenantId, parsed, undeclared);
@@ -108,14 +108,14 @@ export class TenantSchemas {
   async delete(tenantId: string, urn: string): Promise<void> {
     await inTransaction(this.db, async (tx) => {
       await this.lock(tx, tenantId);
-      const existing = await this.store.find(tx, tenantId, urn);
+      const { existing, others } = await this.extensions(tx, tenantId, urn);
       if (existing === undefined) throw notRegistered(tenantId, urn);
       const parsed = this.parse(existing);
-      const others = (await this.store.list(tx, tenantId)).filter((r) => r.urn.toLowerCase() !== urn.toLowerCase());
       await this.checkMapping(
         tx,
         tenantId,
         others.map((r) => this.parse(r)),
+        await this.store.listUndeclared(tx, tenantId),
       );
       await this.refuseStoredValues(
         tx,
@@ -129,6 +129,17 @@ export class TenantSchemas {
     this.changed(tenantId);
   }
 
+  /** The tenant's extensions, read once under its lock: the one at `urn`, if any, and the others. */
+  private async extensions(
+    tx: Transaction,
+    tenantId: string,
+    urn: string,
+  ): Promise<{ existing: TenantSchemaRow | undefined; others: TenantSchemaRow[] }> {
+    const rows = await this.store.list(tx, tenantId);
+    const isIt = (r: TenantSchemaRow) => r.urn.toLowerCase() === urn.toLowerCase();
+    return { existing: rows.find(isIt), others: rows.filter((r) => !isIt(r)) };
+  }
+
   /** The tenant's schema lock, then the fence that makes its writes wait or fail (tenant-schema-store.ts). */
   private async lock(tx: Transaction, tenantId: string): Promise<void> {
     if (!(await this.store.lockTenant(tx, tenantId))) throw new TenantNotFoundError(tenantId);
@@ -139,11 +150,16 @@ export class TenantSchemas {
    * 409 when the tenant's attribute mapping names an attribute the extensions after the change
    * would no longer have: the mapping changes first, so that events never lose a field silently.
    */
-  private async checkMapping(tx: Transaction, tenantId: string, extensions: readonly ParsedExtension[]): Promise<void> {
+  private async checkMapping(
+    tx: Transaction,
+    tenantId: string,
+    extensions: readonly ParsedExtension[],
+    undeclared: readonly UndeclaredAttributeRow[],
+  ): Promise<void> {
     const mapping = await this.store.attributeMapping(tx, tenantId);
     if (mapping === undefined || mapping === null) return;
     try {
-      parseAttributeMapping(mapping, this.registries.build(extensions, await this.store.listUndeclared(tx, tenantId)));
+      parseAttributeMapping(mapping, this.registries.build(extensions, undeclared));
     } catch (error) {
       if (!(error instanceof ScimError)) throw error;
       throw new ScimError(
