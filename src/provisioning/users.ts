@@ -5,12 +5,12 @@ import { mapResource } from '../scim/mapping/attribute-mapping.js';
 import { applyPatch } from '../scim/patch/apply.js';
 import { checkPatchSize, DEFAULT_PATCH_LIMITS, parsePatchRequest, type PatchLimits } from '../scim/patch/request.js';
 import { isRequested, withoutNeverReturned, type Projection } from '../scim/projection.js';
-import type { JsonObject, JsonValue } from '../scim/resource/json.js';
+import type { JsonObject } from '../scim/resource/json.js';
 import { representation } from '../scim/resource/representation.js';
 import { buildSearchDocument } from '../scim/resource/search-document.js';
 import { validateResource } from '../scim/resource/validate.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
-import { inTransaction, sqlOf, type Database, type Sql, type Transaction } from '../storage/db.js';
+import { inTransaction, sqlOf, type Database, type Sql } from '../storage/db.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
 import { UniqueViolation } from '../storage/errors.js';
 import type { MemberStore } from '../storage/member-store.js';
@@ -30,6 +30,12 @@ const notFound = (id: string) => new ScimError(404, undefined, `User ${id} not f
 const OPTIMISTIC_ATTEMPTS = 3;
 /** The tenant's User type: the built-in one with the tenant's extensions (TenantContext.registry). */
 const userType = (ctx: TenantContext): ResourceTypeDefinition => ctx.registry.type('User');
+/**
+ * Whether the response shows User.groups (read-only, direct and indirect, computed from
+ * memberships): only then does the statement that reads the user compute them.
+ */
+const showsGroups = (ctx: TenantContext, projection: Projection): boolean =>
+  isRequested(userType(ctx), 'groups', projection);
 
 /** The /Users use cases (RFC 7644 §3.3–§3.6): each write is one transaction. */
 export class Users {
@@ -66,14 +72,16 @@ export class Users {
         ctx.declaredVersion,
       ),
     );
-    return this.result(ctx, stored, []);
+    return this.result(ctx, stored);
   }
 
+  /** One statement: the user row and, when the response shows them, its groups. */
   async get(ctx: TenantContext, id: string, projection: Projection): Promise<ResourceResult> {
     requireAuthenticated(ctx);
-    const stored = await this.users.find(this.sql, ctx.tenantId, id);
+    const withGroups = showsGroups(ctx, projection);
+    const stored = await this.users.find(this.sql, ctx.tenantId, id, { withGroups });
     if (stored === undefined) throw notFound(id);
-    return this.result(ctx, stored, await this.groupsOf(ctx, [stored], projection, this.sql));
+    return this.result(ctx, stored);
   }
 
   /** PUT (RFC 7644 §3.5.1): the body replaces every writable attribute. */
@@ -123,7 +131,7 @@ export class Users {
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
     requireAuthenticated(ctx);
     await inTransaction(this.db, async (tx) => {
-      const stored = await this.users.find(tx, ctx.tenantId, id, true);
+      const stored = await this.users.find(tx, ctx.tenantId, id, { lock: true });
       if (stored === undefined) throw notFound(id);
       checkIfMatch(ifMatch, stored.version);
       // The tenant's policy (issue 6): remove the user, or deactivate it and keep it for the app.
@@ -152,18 +160,15 @@ export class Users {
     id: string,
   ): Promise<{ resource: JsonObject; deletedAt: Date | undefined; mapped: JsonObject }> {
     requireAuthenticated(ctx);
-    const stored = await this.users.findForApp(this.sql, ctx.tenantId, id);
-    if (stored === undefined) throw notFound(id);
+    const found = await this.users.findForApp(this.sql, ctx.tenantId, id);
+    if (found === undefined) throw notFound(id);
     // A user deactivated by DELETE left its groups then; one SCIM serves has them.
-    const groups =
-      stored.deletedAt === undefined
-        ? await this.groupsOf(ctx, [stored], {}, this.sql)
-        : new Map<string, JsonValue[]>();
+    const stored: StoredResource = found.deletedAt === undefined ? found : { ...found, groups: [] };
     // As the app may read it: never what SCIM itself never returns (writeOnly, returned "never").
-    const resource = withoutNeverReturned(userType(ctx), this.representation(ctx, stored, groups));
+    const resource = withoutNeverReturned(userType(ctx), this.representation(ctx, stored));
     return {
       resource,
-      deletedAt: stored.deletedAt,
+      deletedAt: found.deletedAt,
       mapped: mapResource(ctx.mapping, userType(ctx).id, resource) ?? {},
     };
   }
@@ -172,12 +177,12 @@ export class Users {
   async list(ctx: TenantContext, query: ListQuery, options: FilterOptions = {}): Promise<ListResult> {
     requireAuthenticated(ctx);
     const plan = planPage(userType(ctx), query, { ...options, tenantId: ctx.tenantId, baseUrl: ctx.baseUrl });
-    const page = await this.users.page(this.sql, ctx.tenantId, plan.request);
+    const withGroups = showsGroups(ctx, query.projection);
+    const page = await this.users.page(this.sql, ctx.tenantId, plan.request, withGroups);
     const nextCursor = plan.nextCursor(page);
-    const groups = await this.groupsOf(ctx, page.resources, query.projection, this.sql);
     return {
       total: page.total,
-      resources: page.resources.map((r) => this.representation(ctx, r, groups)),
+      resources: page.resources.map((r) => this.representation(ctx, r)),
       ...(nextCursor === undefined ? {} : { nextCursor }),
     };
   }
@@ -191,7 +196,9 @@ export class Users {
   ): Promise<ResourceResult> {
     // Optimistic first: read, change, and write only if nobody wrote in between (two
     // statements, no transaction). Under contention, fall back to taking the row lock, so
-    // concurrent writers to one user take turns and no update is ever lost.
+    // concurrent writers to one user take turns and no update is ever lost. The write reads the
+    // groups the response shows; the read before it needs none.
+    const withGroups = showsGroups(ctx, projection);
     let stored: StoredResource | undefined;
     for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS && stored === undefined; attempt += 1) {
       const current = await this.users.find(this.sql, ctx.tenantId, id);
@@ -203,15 +210,26 @@ export class Users {
         passwordChanged: write.passwordHash !== undefined,
       });
       stored = await this.uniquely(write.userName, () =>
-        this.users.updateIfVersion(this.sql, ctx.tenantId, id, current.version, write, events, ctx.declaredVersion),
+        this.users.updateIfVersion(
+          this.sql,
+          ctx.tenantId,
+          id,
+          current.version,
+          write,
+          events,
+          withGroups,
+          ctx.declaredVersion,
+        ),
       );
     }
     stored ??= await inTransaction(this.db, async (tx) => {
-      const current = await this.users.find(tx, ctx.tenantId, id, true);
+      const current = await this.users.find(tx, ctx.tenantId, id, { lock: true });
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);
       const { type, write } = await change(current);
-      const written = await this.uniquely(write.userName, () => this.users.update(tx, ctx.tenantId, id, write));
+      const written = await this.uniquely(write.userName, () =>
+        this.users.update(tx, ctx.tenantId, id, write, withGroups),
+      );
       await this.outbox.append(
         tx,
         ctx.tenantId,
@@ -223,7 +241,7 @@ export class Users {
       );
       return written;
     });
-    return this.result(ctx, stored, await this.groupsOf(ctx, [stored], projection, this.sql));
+    return this.result(ctx, stored);
   }
 
   /** The body as the provider meant it (scim/compat), the rules it took noted on the request. */
@@ -264,41 +282,14 @@ export class Users {
     }
   }
 
-  /** User.groups (RFC 7643 §4.1.2): read-only, direct and indirect, computed from memberships. */
-  private async groupsOf(
-    ctx: TenantContext,
-    users: readonly StoredResource[],
-    projection: Projection,
-    q: Transaction,
-  ): Promise<Map<string, JsonValue[]>> {
-    const byUser = new Map<string, JsonValue[]>();
-    // Only users that are members somewhere have groups: the rest cost no query.
-    const ids = users.filter((u) => u.inGroups !== false).map((u) => u.id);
-    if (ids.length === 0 || !isRequested(userType(ctx), 'groups', projection)) return byUser;
-    for (const g of await this.members.groupsOfUsers(q, ctx.tenantId, ids)) {
-      const list = byUser.get(g.userId) ?? [];
-      list.push({
-        value: g.groupId,
-        $ref: `${ctx.baseUrl}${ctx.registry.type('Group').endpoint}/${g.groupId}`,
-        display: g.display,
-        type: g.direct ? 'direct' : 'indirect',
-      });
-      byUser.set(g.userId, list);
-    }
-    return byUser;
+  private result(ctx: TenantContext, stored: StoredResource): ResourceResult {
+    return { resource: this.representation(ctx, stored), version: stored.version };
   }
 
-  private result(
-    ctx: TenantContext,
-    stored: StoredResource,
-    groups: Map<string, JsonValue[]> | JsonValue[],
-  ): ResourceResult {
-    const map = Array.isArray(groups) ? new Map([[stored.id, groups]]) : groups;
-    return { resource: this.representation(ctx, stored, map), version: stored.version };
-  }
-
-  private representation(ctx: TenantContext, stored: StoredResource, groups: Map<string, JsonValue[]>): JsonObject {
-    const list = groups.get(stored.id);
+  /** The groups, when the statement read them, are the read-only User.groups (RFC 7643 §4.1.2). */
+  private representation(ctx: TenantContext, stored: StoredResource): JsonObject {
+    const groups = stored.groups ?? [];
+    const endpoint = `${ctx.baseUrl}${ctx.registry.type('Group').endpoint}`;
     return representation(
       stored.document,
       stored.id,
@@ -309,7 +300,16 @@ export class Users {
         version: stored.version,
         location: `${ctx.baseUrl}${userType(ctx).endpoint}/${stored.id}`,
       },
-      list === undefined || list.length === 0 ? {} : { groups: list },
+      groups.length === 0
+        ? {}
+        : {
+            groups: groups.map((g) => ({
+              value: g.value,
+              $ref: `${endpoint}/${g.value}`,
+              display: g.display,
+              type: g.type,
+            })),
+          },
     );
   }
 }

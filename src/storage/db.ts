@@ -58,9 +58,14 @@ export function createDatabase(url: string, poolSize: number, options: DatabaseO
   const pool = embedded
     ? new OneConnectionPool(url)
     : new pg.Pool({
-        connectionString: url,
+        connectionString: withoutOptions(url),
         max: poolSize,
         ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
+        // No JIT: the planner overestimates rows for a correlated subquery (User.groups), and a
+        // unique-key lookup then spent 300 ms compiling a statement that runs in 0.3 ms. Every
+        // statement here is a short, indexed one, which JIT never pays for.
+        // Options the URL gives (?options=…) are kept, before ours: pg would let them replace ours.
+        options: [urlOptions(url), '-c jit=off'].filter((o) => o !== '').join(' '),
       });
   // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE, shutdown)
   // is dropped from the pool by pg itself; without a listener its 'error' event would crash
@@ -77,6 +82,17 @@ export function createDatabase(url: string, poolSize: number, options: DatabaseO
   });
   pools.set(client, { pool, named });
   return client;
+}
+
+function urlOptions(url: string): string {
+  return URL.canParse(url) ? (new URL(url).searchParams.get('options') ?? '') : '';
+}
+
+function withoutOptions(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  parsed.searchParams.delete('options');
+  return parsed.toString();
 }
 
 export async function closeDatabase(db: Database): Promise<void> {

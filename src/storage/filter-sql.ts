@@ -400,7 +400,7 @@ class FilterCompiler {
     }
     // User.groups holds indirect memberships too (RFC 7643 §4.1.2): the members of the group and
     // of the groups nested in it. Computed once, not per row, when the tenant is known; each
-    // step is a LATERAL index probe (see MemberStore.groupsOfUsers for why).
+    // step is a LATERAL index probe (see membership-sql.ts, groupsOfUser, for why).
     const tenant = this.tenantId === undefined ? 'r.tenant_id' : this.params.add(this.tenantId);
     const reachable = `r.id IN (WITH RECURSIVE nested(id) AS (
         SELECT ${id}

@@ -23,14 +23,6 @@ interface MemberRow {
 
 const toMemberRef = (row: MemberRow): MemberRef => ({ id: row.member_id, type: row.member_type });
 
-export interface GroupOfUser {
-  readonly userId: string;
-  readonly groupId: string;
-  readonly display: string;
-  /** RFC 7643 §4.1.2: "direct" or "indirect" (through a nested group). */
-  readonly direct: boolean;
-}
-
 /**
  * Direct memberships, one row each, so changing k members of a group of n costs O(k)
  * (docs/architecture.md, "Memberships").
@@ -140,34 +132,5 @@ export class MemberStore {
       result.get(row.group_id)?.push({ id: row.member_id, type: row.member_type, display: row.display ?? undefined });
     }
     return result;
-  }
-
-  /**
-   * The groups each user belongs to, directly or through nested groups (RFC 7643 §4.1.2).
-   * UNION (not UNION ALL) makes the recursion stop on membership cycles. Each step is a
-   * LATERAL index probe (OFFSET 0 keeps the planner from flattening it): the generic plan of
-   * a plain join here hashed a sequential scan of the tenant's memberships on every read.
-   */
-  async groupsOfUsers(q: Transaction, tenantId: string, userIds: readonly string[]): Promise<GroupOfUser[]> {
-    if (userIds.length === 0) return [];
-    const rows = await q.rows<{ user_id: string; group_id: string; display: string; direct: boolean }[]>(
-      `WITH RECURSIVE reach(user_id, group_id, direct) AS (
-         SELECT m.member_id, m.group_id, true FROM scim_group_members m
-          WHERE m.tenant_id = $1 AND m.member_id = ANY($2::uuid[])
-         UNION
-         SELECT r.user_id, up.group_id, false FROM reach r
-          CROSS JOIN LATERAL (SELECT m.group_id FROM scim_group_members m
-                               WHERE m.tenant_id = $1 AND m.member_id = r.group_id OFFSET 0) up
-       )
-       SELECT r.user_id, g.id AS group_id, g.display_name AS display, bool_or(r.direct) AS direct
-         FROM reach r
-        CROSS JOIN LATERAL (SELECT g.id, g.display_name FROM scim_groups g
-                             WHERE g.tenant_id = $1 AND g.id = r.group_id OFFSET 0) g
-        GROUP BY r.user_id, g.id, g.display_name
-        ORDER BY g.display_name, g.id`,
-      tenantId,
-      userIds,
-    );
-    return rows.map((r) => ({ userId: r.user_id, groupId: r.group_id, display: r.display, direct: r.direct }));
   }
 }

@@ -28,23 +28,45 @@ export function groupMemberRows(base: string): string {
 }
 
 /**
- * The groups a user belongs to, directly or through nested groups (RFC 7643 §4.1.2), typed
- * "direct" when any path is one membership long. UNION stops the recursion on cycles; the
- * LATERAL probes are as in MemberStore.groupsOfUsers.
+ * Each group the user `r` belongs to, once, directly or through nested groups (RFC 7643 §4.1.2):
+ * id, display_name, and direct when any path is one membership long. UNION stops the recursion
+ * on cycles. Every step is a LATERAL index probe (OFFSET 0 keeps the planner from flattening
+ * it): the generic plan of a plain join here hashed a sequential scan of the tenant's
+ * memberships on every read. A deleted group is gone with its rows (ON DELETE CASCADE), so no
+ * path runs through it.
  */
-export function userGroupRows(base: string): string {
-  return `(WITH RECURSIVE up(group_id, direct) AS (
+function groupsOfUser(): string {
+  return `WITH RECURSIVE up(group_id, direct) AS (
          SELECT m.group_id, true FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id
          UNION
          SELECT x.group_id, false FROM up
           CROSS JOIN LATERAL (SELECT m.group_id FROM scim_group_members m
                                WHERE m.tenant_id = r.tenant_id AND m.member_id = up.group_id OFFSET 0) x
        )
-       SELECT g.id::text AS value, g.display_name AS display,
-              CASE WHEN bool_or(up.direct) THEN 'direct' ELSE 'indirect' END AS type,
-              ${base} || '/Groups/' || g.id::text AS ref
+       SELECT g.id, g.display_name, bool_or(up.direct) AS direct
          FROM up
         CROSS JOIN LATERAL (SELECT g.id, g.display_name FROM scim_groups g
                              WHERE g.tenant_id = r.tenant_id AND g.id = up.group_id OFFSET 0) g
-        GROUP BY g.id, g.display_name)`;
+        GROUP BY g.id, g.display_name`;
+}
+
+const GROUP_TYPE = `CASE WHEN x.direct THEN 'direct' ELSE 'indirect' END`;
+
+/** The groups a user belongs to as element rows, for filters on User.groups. */
+export function userGroupRows(base: string): string {
+  return `(SELECT x.id::text AS value, x.display_name AS display, ${GROUP_TYPE} AS type,
+              ${base} || '/Groups/' || x.id::text AS ref
+         FROM (${groupsOfUser()}) x)`;
+}
+
+/**
+ * The groups a user belongs to as one jsonb array (NULL for none) of {value, display, type},
+ * ordered by display then id: a correlated subquery, so the statement that reads a user row
+ * brings its groups along instead of a second round trip. Every probe in it is by tenant_id and
+ * an index (scim_group_members_tenant_id_member_id_idx, scim_groups_pkey).
+ */
+export function userGroupsColumn(): string {
+  return `(SELECT jsonb_agg(jsonb_build_object('value', x.id, 'display', x.display_name, 'type', ${GROUP_TYPE})
+                  ORDER BY x.display_name, x.id)
+         FROM (${groupsOfUser()}) x) AS groups`;
 }

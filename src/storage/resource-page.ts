@@ -8,11 +8,21 @@ export function firstRow<T>(rows: readonly T[]): T {
   return row;
 }
 
+/** The columns every resource statement reads, from the row aliased `r`. */
+export const RESOURCE_COLUMNS = 'r.id, r.document, r.version, r.created_at, r.updated_at';
+
+/** Cursor paging's keyset condition (RFC 9865): the rows past `after`, in the page's direction. */
+function pastKeyset(after: { createdAt: string; id: string }, descending: boolean, params: unknown[]): string {
+  params.push(after.createdAt, after.id);
+  return `(r.created_at, r.id) ${descending ? '<' : '>'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+}
+
 /**
  * One page and the total. The filter's placeholders are numbered from $1; the tenant, the
  * keyset and the limit take the next ones. Index paging counts with a window function in the
  * same round trip; cursor paging counts separately, since the keyset narrows the rows it reads;
- * a unique-key lookup needs neither.
+ * a unique-key lookup needs neither. `columns` are read from the row aliased `r`
+ * (RESOURCE_COLUMNS and what a store adds).
  */
 export async function pageOf(
   q: Transaction,
@@ -20,7 +30,7 @@ export async function pageOf(
   extra: string,
   tenantId: string,
   request: PageRequest,
-  extraColumns = '',
+  columns = RESOURCE_COLUMNS,
 ): Promise<ResourcePage> {
   const base = [...request.whereParams, tenantId];
   const where = `r.tenant_id = $${base.length} ${extra}${request.where === undefined ? '' : ` AND ${request.where}`}`;
@@ -29,16 +39,24 @@ export async function pageOf(
     return Number(rows[0]?.total ?? 0);
   };
   if (request.limit === 0) return { resources: [], total: await count(), hasMore: false };
-  if (request.atMostOne === true && request.keyset === undefined) {
-    // A unique-key lookup: the one row, if any, is the whole result; its plan never changes.
-    const rows = await q.rows<ResourceRow[]>(
-      preparedIfRoom(
-        `SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns} FROM ${table} r WHERE ${where}`,
-      ),
-      ...base,
+  if (request.atMostOne === true) {
+    // A unique-key lookup, the one an identity provider makes before every create: the one row,
+    // if any, is the whole result, so there is nothing to order, limit or count, and the plan
+    // never changes. Under cursor paging the row is shown unless the cursor is already past it
+    // (one more column, not a second statement); it is counted either way, as count() would.
+    const params = [...base];
+    const after = request.keyset?.after;
+    const past =
+      after === undefined ? '' : `, ${pastKeyset(after, request.keyset?.descending === true, params)} AS past_keyset`;
+    const rows = await q.rows<(ResourceRow & { past_keyset?: boolean })[]>(
+      preparedIfRoom(`SELECT ${columns}${past} FROM ${table} r WHERE ${where}`),
+      ...params,
     );
     return {
-      resources: rows.slice(request.offset, request.offset + request.limit).map(toStoredResource),
+      resources: rows
+        .filter((r) => r.past_keyset !== false)
+        .slice(request.offset, request.offset + request.limit)
+        .map(toStoredResource),
       total: rows.length,
       hasMore: false,
     };
@@ -48,14 +66,10 @@ export async function pageOf(
 
   if (request.keyset !== undefined) {
     const { after, descending } = request.keyset;
-    let keyset = '';
-    if (after !== undefined) {
-      params.push(after.createdAt, after.id);
-      keyset = ` AND (r.created_at, r.id) ${descending ? '<' : '>'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
-    }
+    const keyset = after === undefined ? '' : ` AND ${pastKeyset(after, descending, params)}`;
     params.push(request.limit + 1);
     const rows = await q.rows<ResourceRow[]>(
-      statement(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns} FROM ${table} r
+      statement(`SELECT ${columns} FROM ${table} r
         WHERE ${where}${keyset} ORDER BY ${request.orderBy} LIMIT $${params.length}`),
       ...params,
     );
@@ -68,7 +82,7 @@ export async function pageOf(
 
   params.push(request.limit, request.offset);
   const rows = await q.rows<(ResourceRow & { total: string })[]>(
-    statement(`SELECT r.id, r.document, r.version, r.created_at, r.updated_at${extraColumns}, count(*) OVER () AS total
+    statement(`SELECT ${columns}, count(*) OVER () AS total
        FROM ${table} r WHERE ${where}
       ORDER BY ${request.orderBy}
       LIMIT $${params.length - 1} OFFSET $${params.length}`),

@@ -1,5 +1,15 @@
 import type { JsonObject } from '../scim/resource/json.js';
 
+/** A group a user belongs to (User.groups, RFC 7643 §4.1.2), as membership-sql.ts reads it. */
+export interface GroupOfUser {
+  /** The group's id. */
+  readonly value: string;
+  /** The group's current displayName. */
+  readonly display: string;
+  /** "direct", or "indirect" through a nested group. */
+  readonly type: 'direct' | 'indirect';
+}
+
 /** A resource as storage hands it back: the document plus what the service tracks about it. */
 export interface StoredResource {
   readonly id: string;
@@ -8,10 +18,10 @@ export interface StoredResource {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   /**
-   * Users only: whether the user is a direct member of any group, read in the same statement,
-   * so the (recursive) groups query runs only for users that have groups.
+   * Users only, when the statement that read the row was asked for them: the groups the user
+   * belongs to, read in that same statement (userGroupsColumn).
    */
-  readonly inGroups?: boolean;
+  readonly groups?: readonly GroupOfUser[];
 }
 
 /** The raw row shape of the resource queries (int8 and timestamptz as pg returns them). */
@@ -22,7 +32,8 @@ export interface ResourceRow {
   version: string;
   created_at: Date;
   updated_at: Date;
-  in_groups?: boolean;
+  /** userGroupsColumn: NULL when the user is in no group. */
+  groups?: GroupOfUser[] | null;
 }
 
 export function toStoredResource(row: ResourceRow): StoredResource {
@@ -32,7 +43,7 @@ export function toStoredResource(row: ResourceRow): StoredResource {
     version: Number(row.version),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    ...(row.in_groups === undefined ? {} : { inGroups: row.in_groups }),
+    ...(row.groups === undefined ? {} : { groups: row.groups ?? [] }),
   };
 }
 

@@ -3,7 +3,8 @@ import type { Transaction } from './db.js';
 import { translateError } from './errors.js';
 import { eventsParameter, withEvents, type EventToAppend } from './outbox.js';
 import { preparedSql } from './prepared-sql.js';
-import { firstRow, pageOf } from './resource-page.js';
+import { userGroupsColumn } from './membership-sql.js';
+import { firstRow, pageOf, RESOURCE_COLUMNS } from './resource-page.js';
 import {
   toStoredResource,
   type PageRequest,
@@ -23,37 +24,54 @@ export interface UserWrite {
   readonly passwordHash: string | undefined;
 }
 
-// A scalar subquery with LIMIT, not EXISTS: Postgres may turn an EXISTS into a hashed subplan
-// that reads every membership of the tenant to answer for one user.
-const IN_GROUPS = (alias: string) =>
-  `coalesce((SELECT true FROM scim_group_members m WHERE m.tenant_id = ${alias}.tenant_id AND m.member_id = ${alias}.id LIMIT 1), false) AS in_groups`;
-const RETURNING = `id, document, version, created_at, updated_at, ${IN_GROUPS('scim_users')}`;
+/**
+ * The columns with User.groups (RFC 7643 §4.1.2) read in the same statement as the row, for a
+ * response that shows them: one round trip where a second query used to follow. Statements that
+ * serve no such response (a read before a change, a lock before a delete) leave them out.
+ */
+const COLUMNS_WITH_GROUPS = `${RESOURCE_COLUMNS}, ${userGroupsColumn()}`;
+const columns = (withGroups: boolean) => (withGroups ? COLUMNS_WITH_GROUPS : RESOURCE_COLUMNS);
 
-// The hot statements, prepared once per connection.
-const INSERT_ROW = `INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search, password_hash)
-VALUES ($1, $2::uuid, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
-RETURNING ${RETURNING}`;
-const INSERT = preparedSql(withEvents(INSERT_ROW, 9, 10));
-const FIND = preparedSql(
-  `SELECT ${RETURNING} FROM scim_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL`,
-);
-const FIND_FOR_UPDATE = preparedSql(`${FIND} FOR UPDATE`);
-const UPDATE = preparedSql(`UPDATE scim_users
-   SET user_name = $3, external_id = $4, active = $5, document = $6::jsonb, search = $7::jsonb,
-       password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()
- WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL
-RETURNING ${RETURNING}`);
-const UPDATE_IF_VERSION = preparedSql(
+// The hot statements, prepared once per connection. No INSERT reads groups: a user being created
+// is in none, as a membership needs the committed user row (MemberStore.kinds locks it).
+const INSERT = preparedSql(
   withEvents(
-    `UPDATE scim_users
-   SET user_name = $3, external_id = $4, active = $5, document = $6::jsonb, search = $7::jsonb,
-       password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()
- WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL AND version = $9
-RETURNING ${RETURNING}`,
+    `INSERT INTO scim_users AS r (tenant_id, id, user_name, external_id, active, document, search, password_hash)
+VALUES ($1, $2::uuid, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
+RETURNING ${RESOURCE_COLUMNS}`,
+    9,
     10,
-    11,
   ),
 );
+const findSql = (withGroups: boolean) =>
+  preparedSql(
+    `SELECT ${columns(withGroups)} FROM scim_users r WHERE r.tenant_id = $1 AND r.id = $2::uuid AND r.deleted_at IS NULL`,
+  );
+const FIND = findSql(false);
+const FIND_WITH_GROUPS = findSql(true);
+const FIND_FOR_UPDATE = preparedSql(`${FIND} FOR UPDATE`);
+const SET = `SET user_name = $3, external_id = $4, active = $5, document = $6::jsonb, search = $7::jsonb,
+       password_hash = coalesce($8, password_hash), version = version + 1, updated_at = now()`;
+const updateSql = (withGroups: boolean) =>
+  preparedSql(`UPDATE scim_users AS r
+   ${SET}
+ WHERE r.tenant_id = $1 AND r.id = $2::uuid AND r.deleted_at IS NULL
+RETURNING ${columns(withGroups)}`);
+const UPDATE = updateSql(false);
+const UPDATE_WITH_GROUPS = updateSql(true);
+const updateIfVersionSql = (withGroups: boolean) =>
+  preparedSql(
+    withEvents(
+      `UPDATE scim_users AS r
+   ${SET}
+ WHERE r.tenant_id = $1 AND r.id = $2::uuid AND r.deleted_at IS NULL AND r.version = $9
+RETURNING ${columns(withGroups)}`,
+      10,
+      11,
+    ),
+  );
+const UPDATE_IF_VERSION = updateIfVersionSql(false);
+const UPDATE_IF_VERSION_WITH_GROUPS = updateIfVersionSql(true);
 
 /** Runs one of the writing statements: $1 tenant, $2 id, $3–$8 the columns, then any extra. */
 async function write(
@@ -101,22 +119,39 @@ export class UserStore {
     );
   }
 
-  /** With lock: the row stays locked until the transaction ends, so read-modify-write is safe. */
-  async find(q: Transaction, tenantId: string, id: string, lock = false): Promise<StoredResource | undefined> {
-    const rows = await q.rows<ResourceRow[]>(lock ? FIND_FOR_UPDATE : FIND, tenantId, id);
+  /**
+   * With lock: the row stays locked until the transaction ends, so read-modify-write is safe (a
+   * locked read is for changing the user, never for showing its groups). With withGroups: the
+   * user's groups, in the same statement.
+   */
+  async find(
+    q: Transaction,
+    tenantId: string,
+    id: string,
+    options: { readonly lock: true } | { readonly lock?: false; readonly withGroups?: boolean } = {},
+  ): Promise<StoredResource | undefined> {
+    const sql = options.lock === true ? FIND_FOR_UPDATE : options.withGroups === true ? FIND_WITH_GROUPS : FIND;
+    const rows = await q.rows<ResourceRow[]>(sql, tenantId, id);
     const row = rows[0];
     return row === undefined ? undefined : toStoredResource(row);
   }
 
-  /** Throws UniqueViolation when a rename takes a userName in use. */
-  async update(q: Transaction, tenantId: string, id: string, user: UserWrite): Promise<StoredResource> {
-    return toStoredResource(firstRow(await write(q, UPDATE, tenantId, id, user)));
+  /** Throws UniqueViolation when a rename takes a userName in use. withGroups: as find(). */
+  async update(
+    q: Transaction,
+    tenantId: string,
+    id: string,
+    user: UserWrite,
+    withGroups: boolean,
+  ): Promise<StoredResource> {
+    return toStoredResource(firstRow(await write(q, withGroups ? UPDATE_WITH_GROUPS : UPDATE, tenantId, id, user)));
   }
 
   /**
    * Compare-and-set: writes only if the user is still at `version`, in one statement that
    * commits on its own with its events. Undefined, and no event appended, when another write
-   * got there first (or the user is gone). Throws UniqueViolation like update().
+   * got there first (or the user is gone). Throws UniqueViolation like update(). withGroups: as
+   * find(); withEvents() hands the written row's columns, groups included, through.
    */
   async updateIfVersion(
     q: Transaction,
@@ -125,11 +160,11 @@ export class UserStore {
     version: number,
     user: UserWrite,
     events: readonly EventToAppend[],
+    withGroups: boolean,
     fence?: number,
   ): Promise<StoredResource | undefined> {
-    const row = (
-      await write(q, UPDATE_IF_VERSION, tenantId, id, user, version, eventsParameter(events), fence ?? null)
-    )[0];
+    const sql = withGroups ? UPDATE_IF_VERSION_WITH_GROUPS : UPDATE_IF_VERSION;
+    const row = (await write(q, sql, tenantId, id, user, version, eventsParameter(events), fence ?? null))[0];
     return row === undefined ? undefined : toStoredResource(row);
   }
 
@@ -153,15 +188,18 @@ export class UserStore {
     return row === undefined ? undefined : toStoredResource(row);
   }
 
-  /** A user as the app may still read it, soft-deleted or not, with when it was deleted. */
+  /**
+   * A user as the app may still read it, soft-deleted or not, with when it was deleted, and its
+   * groups, in the same statement: none for a deleted one, which left them when it was deleted.
+   */
   async findForApp(
     q: Transaction,
     tenantId: string,
     id: string,
   ): Promise<(StoredResource & { deletedAt: Date | undefined }) | undefined> {
     const rows = await q.rows<(ResourceRow & { deleted_at: Date | null })[]>(
-      `SELECT id, document, version, created_at, updated_at, deleted_at FROM scim_users
-        WHERE tenant_id = $1 AND id = $2::uuid`,
+      `SELECT ${COLUMNS_WITH_GROUPS}, r.deleted_at FROM scim_users r
+        WHERE r.tenant_id = $1 AND r.id = $2::uuid`,
       tenantId,
       id,
     );
@@ -179,7 +217,8 @@ export class UserStore {
     return deleted > 0;
   }
 
-  async page(q: Transaction, tenantId: string, request: PageRequest): Promise<ResourcePage> {
-    return pageOf(q, 'scim_users', 'AND r.deleted_at IS NULL', tenantId, request, `, ${IN_GROUPS('r')}`);
+  /** withGroups: each user's groups, in the statement that reads the page (as find()). */
+  async page(q: Transaction, tenantId: string, request: PageRequest, withGroups: boolean): Promise<ResourcePage> {
+    return pageOf(q, 'scim_users', 'AND r.deleted_at IS NULL', tenantId, request, columns(withGroups));
   }
 }

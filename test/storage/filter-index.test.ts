@@ -5,7 +5,6 @@ import { parseExtensionDefinition } from '../../src/scim/schema/extension-defini
 import { type ResourceTypeDefinition } from '../../src/scim/schema/registry.js';
 import type { Sql } from '../../src/storage/db.js';
 import { GroupStore } from '../../src/storage/group-store.js';
-import { MemberStore } from '../../src/storage/member-store.js';
 import { statementName } from '../../src/storage/prepared-sql.js';
 import { planPage } from '../../src/storage/page-plan.js';
 import { UserStore } from '../../src/storage/user-store.js';
@@ -117,8 +116,10 @@ async function listStatement(
   const { sql, sent } = recorder();
   const query = parseListQuery(type, { filter }, { defaultCount: 100, maxCount: 1000 });
   const { request } = planPage(type, query, { tenantId: 't1', baseUrl: 'https://scim.example.com/scim/v2/t1' });
-  const store = type.id === 'User' ? new UserStore() : new GroupStore();
-  await store.page(sql, 't1', request);
+  // Users as a list shows them, with their groups (read in the same statement).
+  await (type.id === 'User'
+    ? new UserStore().page(sql, 't1', request, true)
+    : new GroupStore().page(sql, 't1', request));
   const statement = sent[0];
   if (statement === undefined) throw new Error('the store sent no statement');
   return statement;
@@ -187,15 +188,16 @@ describe('memberships are read by index probes, in custom and generic plans alik
     userId = rows[0]?.member_id ?? '';
   });
 
-  it("reads a user's groups, nested ones included, without scanning memberships or groups", async () => {
+  it('reads a user with its groups, nested ones included, without scanning memberships or groups', async () => {
     const { sql, sent } = recorder();
-    await new MemberStore().groupsOfUsers(sql, 't1', [userId]);
+    await new UserStore().find(sql, 't1', userId, { withGroups: true });
     const statement = sent[0];
     if (statement === undefined) throw new Error('the store sent no statement');
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.sql}`, statement.params);
     for (const text of [rows.map((r) => r['QUERY PLAN']).join('\n'), await genericPlan(statement)]) {
+      expect(text).toContain('scim_users_pkey');
       expect(text).toContain('scim_group_members_tenant_id_member_id_idx');
-      expect(text).not.toMatch(/Seq Scan on scim_(groups|group_members)/);
+      expect(text).not.toMatch(/Seq Scan on scim_(users|groups|group_members)/);
     }
   });
 
