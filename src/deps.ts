@@ -15,6 +15,8 @@ import { TokenStore } from './storage/token-store.js';
 import { ScimTokens } from './tenancy/scim-tokens.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { EventsReader } from './events/events-reader.js';
+import { EventSequencer } from './events/sequencer.js';
+import { EventNotifications } from './storage/event-notifications.js';
 import { Webhooks } from './events/webhooks.js';
 import { WebhookSecrets } from './events/webhook-secrets.js';
 import { WebhookStore } from './storage/webhook-store.js';
@@ -53,6 +55,13 @@ export interface Deps {
   readonly bulk: Bulk;
   /** The pull side of the outbox: the events API reads through it. */
   readonly events: EventsReader;
+  /** Numbers committed events (decision 0007): SCIM writes settle their tenant through it. */
+  readonly sequencer: EventSequencer;
+  /**
+   * Starts what keeps events flowing in every process, dispatcher or not: the sequencer's sweep,
+   * and on a server the notifications of other processes' events. close() stops them.
+   */
+  startEventFlow(): void;
   readonly webhooks: Webhooks;
   /** Delivers webhooks; main.ts starts it in-process unless DISPATCHER=off, worker.ts always. */
   readonly dispatcher: Dispatcher;
@@ -107,6 +116,23 @@ export function createDeps(options: DepsOptions): Deps {
     ['User', users],
     ['Group', groups],
   ]);
+  const events = new EventsReader(db, outbox);
+  const dispatcher = new Dispatcher(db, webhookStore, outbox, {
+    webhooks: config.webhooks,
+    secrets: webhookSecrets,
+    retentionDays: config.eventRetentionDays,
+    logger,
+    metrics,
+    requestLog: { store: requestLogStore, retentionDays: config.requestLogRetentionDays },
+  });
+  // Events numbered here or, heard through the database, elsewhere: wake what waits for them.
+  const numbered = (tenantId: string) => {
+    events.notify(tenantId);
+    dispatcher.wake();
+  };
+  const sequencer = new EventSequencer(db, outbox, { logger, onSequenced: numbered });
+  // The embedded database serves this process alone: every numbering happens here.
+  const notifications = options.embedded === true ? undefined : new EventNotifications(databaseUrl, numbered, logger);
   return {
     config,
     secrets,
@@ -122,16 +148,14 @@ export function createDeps(options: DepsOptions): Deps {
     bulk: new Bulk(resources, (tenantId) => {
       tenants.forgetProfile(tenantId);
     }),
-    events: new EventsReader(db, outbox),
+    events,
+    sequencer,
+    startEventFlow: () => {
+      sequencer.start();
+      notifications?.start();
+    },
     webhooks: new Webhooks(db, webhookStore, outbox, config.webhooks, webhookSecrets),
-    dispatcher: new Dispatcher(db, webhookStore, outbox, {
-      webhooks: config.webhooks,
-      secrets: webhookSecrets,
-      retentionDays: config.eventRetentionDays,
-      logger,
-      metrics,
-      requestLog: { store: requestLogStore, retentionDays: config.requestLogRetentionDays },
-    }),
+    dispatcher,
     metrics,
     requestLog,
     requestLogStore,
@@ -142,6 +166,8 @@ export function createDeps(options: DepsOptions): Deps {
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
     readiness: () => checkReadiness(db, migrations),
     close: async () => {
+      await notifications?.stop();
+      await sequencer.stop();
       await requestLog.flush();
       await closeDatabase(db);
     },

@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   app = await buildApp(deps);
   if (stopping) return;
   await app.listen({ host: config.host, port: config.port });
+  deps.startEventFlow();
   if (config.dispatcher === 'in-process') deps.dispatcher.start();
 
   // Only the zero-setup mode bootstraps, and only once listening succeeded, so the printed

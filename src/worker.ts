@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     logger.info({ reason: readiness.reason }, 'worker waiting for the database to be migrated');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
+  deps.startEventFlow();
   deps.dispatcher.start();
   logger.info('webhook worker started');
 }

@@ -8,16 +8,21 @@ export interface ReadEvents {
   readonly next: number;
 }
 
-/** How often a waiting reader looks again: new events show within this long of their commit. */
-const POLL_MS = 100;
+/**
+ * How often a waiting reader looks again without being told (notify()): new events show within
+ * this long of their numbering even when no notification reaches this process.
+ */
+const POLL_MS = 250;
 
 /**
  * The pull side of the outbox (issue 5, point 5): a tenant's events after a sequence, oldest
- * first, optionally waiting for the first new one. Sequences are handed out in commit order
- * (docs/events.md, "Order"), so following `next` never skips an event.
+ * first, optionally waiting for the first new one. Sequences become visible in order, without
+ * gaps (docs/events.md, "Order"), so following `next` never skips an event.
  */
 export class EventsReader {
   private readonly sql: Sql;
+  /** Waiting reads, by tenant, each with the function that ends its wait. */
+  private readonly waiting = new Map<string, Set<() => void>>();
 
   constructor(
     db: Database,
@@ -37,11 +42,41 @@ export class EventsReader {
       if (events.length > 0) return { events, next: events.at(-1)?.sequence ?? after };
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted === true) return { events, next: after };
-      try {
-        await sleep(Math.min(POLL_MS, left), undefined, { signal });
-      } catch {
-        return { events: [], next: after };
-      }
+      if (!(await this.wait(tenantId, Math.min(POLL_MS, left), signal))) return { events: [], next: after };
     }
+  }
+
+  /** The tenant's events were just numbered: its waiting reads look again now. */
+  notify(tenantId: string): void {
+    const waiters = this.waiting.get(tenantId);
+    if (waiters === undefined) return;
+    this.waiting.delete(tenantId);
+    for (const wake of waiters) wake();
+  }
+
+  /** False when `signal` ended the wait. */
+  private async wait(tenantId: string, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const woken = new AbortController();
+    const wake = () => {
+      woken.abort();
+    };
+    let waiters = this.waiting.get(tenantId);
+    if (waiters === undefined) {
+      waiters = new Set();
+      this.waiting.set(tenantId, waiters);
+    }
+    waiters.add(wake);
+    try {
+      await sleep(ms, undefined, {
+        signal: signal === undefined ? woken.signal : AbortSignal.any([woken.signal, signal]),
+      });
+    } catch {
+      // Woken, or the reader went away.
+    } finally {
+      const current = this.waiting.get(tenantId);
+      current?.delete(wake);
+      if (current?.size === 0) this.waiting.delete(tenantId);
+    }
+    return signal?.aborted !== true;
   }
 }

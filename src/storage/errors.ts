@@ -28,10 +28,44 @@ export class SchemaChanged extends Error {
   override name = 'SchemaChanged';
 }
 
+/**
+ * The database could not be reached, or ended the session: it is restarting, failing over, out
+ * of connections, or the network between us broke. A statement in flight may or may not have
+ * committed (only a lost COMMIT leaves that open), and the request may be retried once the
+ * database answers again; the pool reconnects by itself.
+ */
+export class DatabaseUnavailable extends Error {
+  override name = 'DatabaseUnavailable';
+}
+
 const UNIQUE = '23505';
 const SCHEMA_CHANGED = 'SC001';
 const RETRYABLE = new Set(['40001', '40P01']);
 const CANCELED = '57014';
+// 57P01–57P03: shutting down, crashed, not yet accepting connections; 53300: too many connections;
+// 25006: a standby (read-only) answered a write, as one does before its promotion completes.
+const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
+// What Node's sockets and pg report without a SQLSTATE when the server is gone or unreachable.
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+// Prisma's codes for the same (can't reach, timed out, closed), and its driver adapter's kinds.
+const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017']);
+const ADAPTER_UNAVAILABLE = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+const LOST_CONNECTION =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
 
 /** The SQLSTATE of a database error, however the driver or Prisma wrapped it. */
 export function postgresCode(error: unknown): string | undefined {
@@ -55,5 +89,23 @@ export function translateError(error: unknown): unknown {
     return new TransactionConflict('transaction conflict', { cause: error });
   if (code === CANCELED) return new StatementCanceled('statement canceled', { cause: error });
   if (code === SCHEMA_CHANGED) return new SchemaChanged('schemas changed', { cause: error });
+  if (unavailable(error, code)) return new DatabaseUnavailable('database unavailable', { cause: error });
   return error;
+}
+
+function unavailable(error: unknown, code: string | undefined): boolean {
+  if (error instanceof DatabaseUnavailable) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    const kind = (error.meta as { driverAdapterError?: { cause?: { kind?: unknown } } } | undefined)?.driverAdapterError
+      ?.cause?.kind;
+    if (PRISMA_UNAVAILABLE.has(error.code) || (typeof kind === 'string' && ADAPTER_UNAVAILABLE.has(kind))) return true;
+  }
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  // Class 08: connection exceptions.
+  if (code !== undefined && (code.startsWith('08') || UNAVAILABLE.has(code) || NETWORK.has(code))) return true;
+  const message = error instanceof Error ? error.message : '';
+  if (LOST_CONNECTION.test(message)) return true;
+  // Prisma wraps the driver's error; its cause is what pg threw.
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause !== undefined && cause !== error && unavailable(cause, postgresCode(cause));
 }

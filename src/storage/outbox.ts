@@ -16,10 +16,10 @@ export interface EventToAppend {
   readonly mapped?: JsonObject;
 }
 
-/** An event as the outbox holds it: numbered within its tenant. */
+/** An event as the outbox holds it: numbered within its tenant once its transaction committed. */
 export interface StoredEvent extends EventToAppend {
   readonly tenantId: string;
-  /** Per tenant, from 1, without gaps, in commit order. */
+  /** Per tenant, from 1, without gaps; each resource's events in the order of its changes. */
   readonly sequence: number;
   readonly occurredAt: Date;
 }
@@ -42,22 +42,30 @@ const COLUMNS =
   'tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped, occurred_at';
 
 /*
- * The tenant's counter is raised in the writing transaction, which holds the tenant row's lock
- * from here to its commit: a tenant's events are numbered in commit order, without gaps, and a
- * reader that has seen sequence n has seen every event below it (docs/events.md, "Order").
- * A rolled-back transaction rolls its increment back with its events.
+ * Writers append to outbox_pending, never to the tenant's counter: a tenant's writes commit side
+ * by side (decision 0007). Each transaction draws one position from a global sequence in its
+ * last statement, after every row it changed is locked, and the sequencer (sequence() below)
+ * numbers committed events per tenant in position order. The tenant row is only held FOR KEY
+ * SHARE, which writers share with each other: it is the schema fence (tenant-schema-store.ts
+ * takes the row FOR UPDATE to raise declared_version), and it makes an unknown tenant append
+ * nothing. A rolled-back transaction leaves nothing behind but an unused position.
  */
-const APPEND = preparedSql(`WITH counter AS (
-    UPDATE tenants SET event_sequence = event_sequence + jsonb_array_length($2::jsonb)
-     WHERE id = $1 AND ($3::bigint IS NULL OR declared_version = $3::bigint) RETURNING event_sequence
-  )
-  INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped)
-  SELECT $1, counter.event_sequence - jsonb_array_length($2::jsonb) + e.ord,
+const FENCE = (fence: string, events: string, after = '') => `fence AS (
+    SELECT 1 FROM tenants WHERE id = $1 AND (${fence} IS NULL OR declared_version = ${fence})
+       AND jsonb_array_length(${events}) > 0${after} FOR KEY SHARE
+  ),
+  drawn AS (SELECT nextval('outbox_position') AS position FROM fence)`;
+
+const PENDING_COLUMNS =
+  'position, ord, tenant_id, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped';
+
+const APPEND = preparedSql(`WITH ${FENCE('$3::bigint', '$2::jsonb')}
+  INSERT INTO outbox_pending (${PENDING_COLUMNS})
+  SELECT drawn.position, e.ord, $1,
          (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
          e.doc ->> 'externalId', e.doc -> 'data',
          ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes')), e.doc -> 'mapped'
-    FROM counter, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(doc, ord)
-  RETURNING ${COLUMNS}`);
+    FROM drawn, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(doc, ord)`);
 
 // meta as the representation shows it (RFC 7643 §3.1), from the row a statement just wrote.
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -65,35 +73,32 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 /**
  * Turns a statement that writes one resource row (`INSERT … RETURNING` or `UPDATE … RETURNING`,
  * with the tenant as $1) into one that also appends the events in `$eventsParam` about that row,
- * numbered as append() numbers them: the change and its events commit together, in the one
- * statement, without a transaction's round trips. A statement that writes no row (a lost
- * compare-and-set) appends nothing. `fenceParam` holds the tenant's declared-schema version the
- * write was validated at (or null): when a schema change raised it since, the counter update finds
- * no row and the statement fails whole (SQLSTATE SC001, SchemaChanged). Each event's data.meta gets the row's created, lastModified
- * and version, which only the database knows before the statement returns.
+ * as append() does: the change and its events commit together, in the one statement, without a
+ * transaction's round trips. A statement that writes no row (a lost compare-and-set) appends
+ * nothing. `fenceParam` holds the tenant's declared-schema version the write was validated at
+ * (or null): when a schema change raised it since, the fence finds no row and the statement
+ * fails whole (SQLSTATE SC001, SchemaChanged). Each event's data.meta gets the row's created,
+ * lastModified and version, which only the database knows before the statement returns.
  */
 export function withEvents(statement: string, eventsParam: number, fenceParam: number): string {
   const events = `$${eventsParam}::jsonb`;
   const fence = `$${fenceParam}::bigint`;
+  // The fence reads w, so the row is written, and locked, before the position is drawn.
   return `WITH w AS (${statement}),
-  counter AS (
-    UPDATE tenants SET event_sequence = event_sequence + jsonb_array_length(${events})
-     WHERE id = $1 AND (${fence} IS NULL OR declared_version = ${fence})
-       AND jsonb_array_length(${events}) > 0 AND EXISTS (SELECT 1 FROM w) RETURNING event_sequence
-  ),
+  ${FENCE(fence, events, ' AND EXISTS (SELECT 1 FROM w)')},
   appended AS (
-    INSERT INTO outbox_events (tenant_id, sequence, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped)
-    SELECT $1, counter.event_sequence - jsonb_array_length(${events}) + e.ord,
+    INSERT INTO outbox_pending (${PENDING_COLUMNS})
+    SELECT drawn.position, e.ord, $1,
            (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
            e.doc ->> 'externalId',
            jsonb_set(e.doc -> 'data', '{meta}', coalesce(e.doc -> 'data' -> 'meta', '{}') || jsonb_build_object(
              'created', ${iso('w.created_at')}, 'lastModified', ${iso('w.updated_at')},
              'version', 'W/"' || w.version || '"')),
            ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes')), e.doc -> 'mapped'
-      FROM counter, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
+      FROM drawn, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
   )
   SELECT * FROM w
-   WHERE CASE WHEN ${fence} IS NULL OR jsonb_array_length(${events}) = 0 OR EXISTS (SELECT 1 FROM counter) THEN true
+   WHERE CASE WHEN ${fence} IS NULL OR jsonb_array_length(${events}) = 0 OR EXISTS (SELECT 1 FROM fence) THEN true
               ELSE scim_schema_changed() END`;
 }
 
@@ -101,6 +106,9 @@ export function withEvents(statement: string, eventsParam: number, fenceParam: n
 export function eventsParameter(events: readonly EventToAppend[]): string {
   return JSON.stringify(events.map((e) => ({ ...e, externalId: e.externalId ?? null })));
 }
+
+const SEQUENCE = preparedSql(`SELECT scim_sequence_events($1, $2) AS moved`);
+const PENDING_TENANTS = preparedSql(`SELECT DISTINCT tenant_id FROM outbox_pending`);
 
 const AFTER = preparedSql(`SELECT ${COLUMNS} FROM outbox_events
   WHERE tenant_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`);
@@ -123,21 +131,33 @@ function toStoredEvent(row: EventRow): StoredEvent {
 
 /**
  * The transactional outbox (STYLE.md): events are appended on the caller's transaction, so they
- * commit or roll back with the change they describe.
+ * commit or roll back with the change they describe, and numbered after they committed.
  */
 export class OutboxStore {
-  /** Appends the events in order; an unknown tenant appends nothing. */
-  async append(
-    q: Transaction,
-    tenantId: string,
-    events: readonly EventToAppend[],
-    fence?: number,
-  ): Promise<StoredEvent[]> {
-    if (events.length === 0) return [];
-    const rows = await q.rows<EventRow[]>(APPEND, tenantId, eventsParameter(events), fence ?? null);
-    // The fence held the counter back: the transaction's writes must go with it (SchemaChanged).
-    if (fence !== undefined && rows.length === 0) throw new SchemaChanged('schemas changed');
-    return rows.map(toStoredEvent).sort((a, b) => a.sequence - b.sequence);
+  /**
+   * Appends the events in order, as the transaction's last statement: the position it draws
+   * must come after every row the transaction locked. An unknown tenant appends nothing.
+   */
+  async append(q: Transaction, tenantId: string, events: readonly EventToAppend[], fence?: number): Promise<void> {
+    if (events.length === 0) return;
+    const appended = await q.execute(APPEND, tenantId, eventsParameter(events), fence ?? null);
+    // The fence held the events back: the transaction's writes must go with them (SchemaChanged).
+    if (fence !== undefined && appended === 0) throw new SchemaChanged('schemas changed');
+  }
+
+  /**
+   * Numbers up to `maxTransactions` transactions' committed events of the tenant, moving them
+   * into the outbox (scim_sequence_events, migration 20261207050000); returns how many events.
+   */
+  async sequence(q: Sql, tenantId: string, maxTransactions: number): Promise<number> {
+    const rows = await q.rows<{ moved: number }[]>(SEQUENCE, tenantId, maxTransactions);
+    return rows[0]?.moved ?? 0;
+  }
+
+  /** The tenants with committed events still waiting for their numbers. */
+  async pendingTenants(q: Sql): Promise<string[]> {
+    const rows = await q.rows<{ tenant_id: string }[]>(PENDING_TENANTS);
+    return rows.map((r) => r.tenant_id);
   }
 
   /**

@@ -65,7 +65,7 @@ export class TenantSchemaStore {
   /**
    * Serializes the changes to one tenant's extensions until the transaction ends: the check of
    * stored values and the change it allows must not interleave with another change. An advisory
-   * lock rather than the tenant row's, which every SCIM write's event counter needs.
+   * lock rather than the tenant row's, which every SCIM write's events hold FOR KEY SHARE.
    * False when there is no such tenant.
    */
   async lockTenant(tx: Transaction, tenantId: string): Promise<boolean> {
@@ -77,13 +77,18 @@ export class TenantSchemaStore {
   }
 
   /**
-   * The schema fence: raised first thing in a change to the tenant's declared extensions. The
-   * update waits for the tenant's writes that hold its row (those appending events, until they
-   * commit), so the stored values the change then counts include theirs; and a write that gets
-   * the row after finds the number changed and fails whole (outbox.ts).
+   * The schema fence: raised first thing in a change to the tenant's declared extensions. FOR
+   * UPDATE waits for the tenant's writes that hold its row FOR KEY SHARE (those appending events,
+   * until they commit), so the stored values the change then counts include theirs; and a write
+   * that reaches the row after finds the number changed and fails whole (outbox.ts). A plain
+   * UPDATE would not wait: it takes the row FOR NO KEY UPDATE, which KEY SHARE does not block.
    */
   async fenceWrites(tx: Transaction, tenantId: string): Promise<void> {
-    await tx.execute(`UPDATE tenants SET declared_version = declared_version + 1 WHERE id = $1`, tenantId);
+    await tx.execute(
+      `UPDATE tenants SET declared_version = declared_version + 1
+        WHERE id = (SELECT id FROM tenants WHERE id = $1 FOR UPDATE)`,
+      tenantId,
+    );
   }
 
   /** Inserts or replaces the extension; true when it was new. Raises the tenant's schema_version. */

@@ -161,13 +161,16 @@ const FENCE = 'tenant_id = $1 AND id = $2::uuid AND lease_token = $3::uuid';
 /** Webhook subscriptions, their delivery state, and the deliveries that failed for good. */
 export class WebhookStore {
   /**
-   * A subscription receives the events that commit after it is created: its cursor starts at
-   * the tenant's last sequence. Undefined when there is no such tenant.
+   * A subscription receives the events that commit after it is created: its cursor starts past
+   * the tenant's last sequence and the events committed but not yet numbered, which take the
+   * numbers next in line (decision 0007). Undefined when there is no such tenant.
    */
   async create(q: Sql, webhook: NewWebhook): Promise<WebhookRecord | undefined> {
     const rows = await q.rows<SubscriptionRow[]>(
       `INSERT INTO webhook_subscriptions (tenant_id, id, url, event_types, secret, delivered_sequence)
-       SELECT id, $2::uuid, $3, $4::text[], $5, event_sequence FROM tenants WHERE id = $1
+       SELECT id, $2::uuid, $3, $4::text[], $5,
+              event_sequence + (SELECT count(*) FROM outbox_pending p WHERE p.tenant_id = t.id)
+         FROM tenants t WHERE id = $1
        RETURNING ${COLUMNS}`,
       webhook.tenantId,
       webhook.id,

@@ -54,6 +54,8 @@ export interface BlackBox {
 export interface BlackBoxOptions {
   /** More environment for the service (LOG_LEVEL, limits, …). */
   readonly env?: Record<string, string>;
+  /** Server mode: this database (the test owns it) instead of a fresh one on the tests' server. */
+  readonly databaseUrl?: string;
 }
 
 async function reply(response: Response): Promise<Reply> {
@@ -107,11 +109,11 @@ export async function startBlackBox(mode: Mode, options: BlackBoxOptions = {}): 
     adminToken = token;
   } else {
     // An empty database: the service migrates it itself, as a first deployment would.
-    database = await createEmptyDatabase();
+    if (options.databaseUrl === undefined) database = await createEmptyDatabase();
     adminToken = `adm_${randomBytes(16).toString('hex')}`;
     service = startService({
       ...common,
-      DATABASE_URL: database.url,
+      DATABASE_URL: options.databaseUrl ?? database?.url ?? '',
       ADMIN_TOKEN: adminToken,
       JWT_SECRET: randomBytes(32).toString('hex'),
       WEBHOOK_SECRET_ENCRYPTION_KEYS: `blackbox:${randomBytes(32).toString('base64')}`,
@@ -156,7 +158,7 @@ export async function startBlackBox(mode: Mode, options: BlackBoxOptions = {}): 
     url,
     adminToken,
     service,
-    databaseUrl: database?.url,
+    databaseUrl: options.databaseUrl ?? database?.url,
     admin,
     async tenant(id = `t-${randomBytes(5).toString('hex')}`) {
       const created = await admin('POST', '/admin/v1/tenants', { id, name: `Black-box ${id}` });

@@ -87,6 +87,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   const app = await buildApp(deps);
   await app.ready();
+  deps.startEventFlow();
   const logText = () => chunks.join('');
   return {
     app,

@@ -127,8 +127,10 @@ describe('resource SQL on the embedded PGlite database', () => {
     // The requests above appended their own events first.
     const last = (await outbox.after(sqlOf(db), scim.tenantId, 0, 10_000)).at(-1)?.sequence ?? 0;
     expect(last).toBeGreaterThan(0);
-    const stored = await inTransaction(db, (tx) => outbox.append(tx, scim.tenantId, events));
-    expect(stored.map((e) => e.sequence)).toEqual([last + 1, last + 2]);
+    await inTransaction(db, (tx) => outbox.append(tx, scim.tenantId, events));
+    expect(await outbox.sequence(sqlOf(db), scim.tenantId, 10)).toBe(2);
+    const stored = await outbox.after(sqlOf(db), scim.tenantId, last, 10);
+    expect(stored.map((e) => [e.id, e.sequence])).toEqual(events.map((e, i) => [e.id, last + 1 + i]));
     expect((await outbox.after(sqlOf(db), scim.tenantId, last + 1, 10)).map((e) => e.id)).toEqual([events[1]?.id]);
   });
 

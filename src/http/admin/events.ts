@@ -27,7 +27,7 @@ export function eventRoutes(deps: Deps) {
         schema: {
           summary: "The tenant's change events after a cursor, in sequence order",
           description:
-            'Follow nextCursor to read every event exactly once, in the order the changes committed. ' +
+            "Follow nextCursor to read every event exactly once, each resource's in the order of its changes. " +
             'With wait, the request holds until an event arrives or the seconds pass.',
           tags: ['events'],
           params: tenantIdParams,

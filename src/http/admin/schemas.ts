@@ -62,7 +62,10 @@ export const eventSchema = {
     id: { type: 'string', format: 'uuid', description: 'Unique; receivers de-duplicate by it.' },
     type: { type: 'string' },
     tenantId: { type: 'string' },
-    sequence: { type: 'integer', description: 'Per tenant, from 1, without gaps, in commit order.' },
+    sequence: {
+      type: 'integer',
+      description: "Per tenant, from 1, without gaps; a resource's events in the order of its changes.",
+    },
     occurredAt: { type: 'string', format: 'date-time' },
     resourceType: { type: 'string', description: 'The resource type\'s id: "User", "Group".' },
     resourceId: { type: 'string', format: 'uuid' },

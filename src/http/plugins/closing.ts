@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors.js';
 
@@ -13,8 +15,18 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export function refuseRequestsWhileClosing(app: FastifyInstance): void {
   let closing = false;
+  // Connections that never carried a request: Node counts them neither idle (which Fastify closes
+  // on close) nor busy, so one a client opened and left unused held the close up until Node's
+  // headersTimeout, a minute.
+  const unused = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
   app.addHook('preClose', (done) => {
     closing = true;
+    for (const socket of unused) socket.destroy();
     done();
   });
   app.addHook('onRequest', (_request, _reply, done) => {

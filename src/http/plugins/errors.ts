@@ -2,7 +2,13 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, ScimError, type ScimType } from '../../scim/errors.js';
 import { SCIM_MEDIA_TYPE } from '../../scim/media-type.js';
-import { postgresCode, SchemaChanged, StatementCanceled, translateError } from '../../storage/errors.js';
+import {
+  DatabaseUnavailable,
+  postgresCode,
+  SchemaChanged,
+  StatementCanceled,
+  translateError,
+} from '../../storage/errors.js';
 import { TenantExistsError, TenantNotFoundError } from '../../tenancy/errors.js';
 import { WebhookRequestError } from '../../events/webhooks.js';
 import { beforeAnswering } from './unread-body.js';
@@ -16,6 +22,8 @@ export const SCIM_PREFIX = '/scim/v2';
 // After a statement or a whole request ran out of time the service is busy, or the request is
 // costly: come back later rather than at once (RFC 9110 §10.2.3). Okta and Entra ID retry a 503.
 const BUSY_RETRY_AFTER_SECONDS = 10;
+// A restart or failover takes seconds: soon enough that a provider's next try usually succeeds.
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /** Errors on admin and operational routes: plain JSON in Fastify's own shape. */
 export class HttpError extends Error {
@@ -70,6 +78,16 @@ function render(error: unknown, request: FastifyRequest): Rendered {
       message:
         "The tenant's schema extensions changed while this request was being carried out, and it was not; send it again.",
       headers: { 'Retry-After': '1' },
+    };
+  }
+  // Restart, failover, a broken network: identity providers retry a 503 after Retry-After, by
+  // which time the pool has usually reconnected (docs/operations.md, "When the database goes away").
+  if (translateError(error) instanceof DatabaseUnavailable) {
+    request.log.warn({ err: error }, 'database unavailable');
+    return {
+      status: 503,
+      message: `The database is unavailable, and this request may not have been carried out; retry it in a few seconds. Quote request id ${request.id} if it keeps happening.`,
+      headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
     };
   }
   if (translateError(error) instanceof StatementCanceled) {

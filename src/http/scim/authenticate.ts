@@ -51,7 +51,7 @@ function asClaims(value: unknown): ScimTokenClaims | undefined {
  * The scope a request needs: the route's own when it declares one (RFC 7644 §3.4.3: a POST to
  * .search is a query), else scim:read for GET and HEAD and scim:write for everything else.
  */
-function neededScope(request: FastifyRequest): ScimScope {
+export function neededScope(request: FastifyRequest): ScimScope {
   const declared = request.routeOptions.config.scimScope;
   if (declared !== undefined) return declared;
   return request.method === 'GET' || request.method === 'HEAD' ? 'scim:read' : 'scim:write';

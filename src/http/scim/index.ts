@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { ScimError } from '../../scim/errors.js';
 import { acceptScimJson } from '../plugins/scim-media-type.js';
-import { authenticateScim } from './authenticate.js';
+import { authenticateScim, neededScope } from './authenticate.js';
 import { providerFromHeaders } from '../../scim/compat/providers.js';
 import { redactedExchange } from '../../observability/request-log.js';
 import type { JsonValue } from '../../scim/resource/json.js';
@@ -101,14 +101,17 @@ export function scimRoutes(deps: Deps) {
       done();
     });
     // The response body, for the tenant's request log.
-    app.addHook('onSend', (request, _reply, payload, done) => {
-      if (request.tenantContext !== null && typeof payload === 'string') request.scimResponseBody = payload;
-      done(null, payload);
+    app.addHook('onSend', async (request, reply, payload) => {
+      const ctx = request.tenantContext;
+      if (ctx !== null && typeof payload === 'string') request.scimResponseBody = payload;
+      // A write that succeeded committed its events: they are numbered before it answers, so a
+      // client that reads the events API after a 2xx finds them (decision 0007), and the
+      // sequencer wakes the dispatchers. Bulk answers 200 with whatever its operations committed.
+      if (ctx !== null && reply.statusCode < 300 && neededScope(request) === 'scim:write')
+        await deps.sequencer.settle(ctx.tenantId);
+      return payload;
     });
     app.addHook('onResponse', (request, reply, done) => {
-      // A write that succeeded has committed its events: a dispatcher in this process sends them
-      // now rather than at its next poll (POST /.search reads, but a needless wake costs one claim).
-      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) deps.dispatcher.wake();
       const ctx = request.tenantContext;
       // Only a request that proved it belongs to the tenant goes into the tenant's log.
       if (ctx === null) {
