@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../src/storage/migrate.js';
+import { BASELINE_OUTBOX, CREATE_BASELINE_OUTBOX } from './baseline-outbox.js';
 
 /** The Postgres server the bench runs on: its own variable, the tests' one, or the local server. */
 export function serverUrl(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,8 +29,11 @@ const TABLES = [
   'outbox_events',
   'webhook_subscriptions',
   'scim_request_log',
-  // Every write raises its tenant's event counter: one row, updated thousands of times a run.
+  // Events wait here for their numbers: rows inserted and deleted thousands of times a run.
+  'outbox_pending',
+  // The tenant's counter, raised once per numbering: one row updated thousands of times a run.
   'tenants',
+  BASELINE_OUTBOX,
 ];
 
 async function onServer(server: string, sql: string): Promise<void> {
@@ -68,6 +72,7 @@ export async function createBenchDatabase(server: string, prefix = 'scim_bench')
   };
   try {
     await migrate(database.url);
+    await onServer(database.url, CREATE_BASELINE_OUTBOX);
     for (const table of TABLES) await onServer(database.url, `ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
   } catch (error) {
     await database.drop();

@@ -15,7 +15,7 @@ const HEADER = [
   'ours req/s',
   'p50 ms',
   'p99 ms',
-  'base req/s',
+  'minimal req/s',
   'p50 ms',
   'p99 ms',
   'ratio',
