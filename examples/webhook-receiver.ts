@@ -17,10 +17,18 @@ if (secret === undefined || secret === '') {
 }
 const port = Number(process.env['PORT'] ?? 3000);
 
-// Retries resend the same webhook-id, so it is the idempotency key. A real app stores it durably
-// (a table with a unique index, or Redis with a TTL longer than the retry schedule), ideally in the
-// same transaction as the work the event causes; this Set forgets everything on restart.
+// Each event's id is the idempotency key: a single event's webhook-id is its id, and a batch
+// (a subscription with batchSize above 1) carries events that may come again in another batch
+// after a crash. A real app stores the ids durably (a table with a unique index, or Redis with a
+// TTL longer than the retry schedule), ideally in the same transaction as the work the event
+// causes; this Set forgets everything on restart.
 const seen = new Set<string>();
+
+interface Event {
+  readonly id: string;
+  readonly type: string;
+  readonly sequence: number;
+}
 
 // The signature covers the exact bytes sent: parsing the JSON before verifying would break it.
 async function rawBody(request: IncomingMessage): Promise<string> {
@@ -34,11 +42,12 @@ const server = createServer((request, response) => {
     .then((body) => {
       if (request.method !== 'POST') return response.writeHead(405).end();
       if (!verifyWebhook(secret, request.headers, body)) return response.writeHead(401).end();
-      const id = String(request.headers['webhook-id']);
-      if (!seen.has(id)) {
-        const event = JSON.parse(body) as { type: string; sequence: number };
-        console.log(`${event.type} #${event.sequence} (${id})`);
-        seen.add(id);
+      const parsed = JSON.parse(body) as Event | { type: 'batch'; events: Event[] };
+      const events = 'events' in parsed ? parsed.events : [parsed];
+      for (const event of events) {
+        if (seen.has(event.id)) continue;
+        console.log(`${event.type} #${event.sequence} (${event.id})`);
+        seen.add(event.id);
       }
       // A duplicate is acknowledged too, or the sender would keep retrying it.
       return response.writeHead(204).end();

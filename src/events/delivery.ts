@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { StoredEvent } from '../storage/outbox.js';
-import { eventJson } from './event-json.js';
+import { batchJson, eventJson } from './event-json.js';
 import { webhookHeaders, type SigningSecrets } from './signing.js';
 import { checkWebhookUrl, guardedLookup, resolveWebhookTarget } from './target-guard.js';
 
@@ -11,6 +12,36 @@ export interface DeliveryOptions {
   readonly allowPrivateTargets: boolean;
   /** Unix milliseconds; the signature's timestamp. */
   readonly now?: () => number;
+}
+
+/** What one POST carries: its Standard Webhooks message id and the body that is signed. */
+export interface WebhookMessage {
+  readonly id: string;
+  readonly body: string;
+}
+
+/** One event alone, as every subscription with batchSize 1 receives it: webhook-id is the event's id. */
+export function eventMessage(event: StoredEvent): WebhookMessage {
+  return { id: event.id, body: JSON.stringify(eventJson(event)) };
+}
+
+/**
+ * Consecutive events in one body (docs/events.md, "Batches"). The webhook-id is derived from the
+ * ids of the events it carries, in order: a retry, which carries the same events, has the same
+ * id, and any other set of events another one, whichever subscription sends it. (Standard
+ * Webhooks: the id is "the same when the same webhook is being resent".) Never a full stop,
+ * which the signed content `{id}.{timestamp}.{body}` forbids.
+ */
+export function batchMessage(events: readonly StoredEvent[]): WebhookMessage {
+  const digest = createHash('sha256')
+    .update(events.map((e) => e.id).join(','))
+    .digest('hex');
+  return { id: `batch_${digest.slice(0, 32)}`, body: JSON.stringify(batchJson(events)) };
+}
+
+/** What a subscription sends for `events`: each alone with batchSize 1, else a batch (even of one). */
+export function webhookMessage(events: readonly [StoredEvent, ...StoredEvent[]], batchSize: number): WebhookMessage {
+  return batchSize === 1 ? eventMessage(events[0]) : batchMessage(events);
 }
 
 export type DeliveryOutcome =
@@ -37,16 +68,16 @@ function agentFor(protocol: string, allowPrivate: boolean): http.Agent {
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /**
- * One signed POST of one event (Standard Webhooks: webhook-id is the event id, so a receiver
- * de-duplicates retries by it), with one signature per secret in `secrets`. Any 2xx is success;
- * redirects are not followed, since a redirect could lead anywhere the target check did not
- * look. The connection goes only to an address guardedLookup accepted, checked after DNS
- * resolution, every time.
+ * One signed POST of one message, an event or a batch (Standard Webhooks: its webhook-id is the
+ * same on every retry, so a receiver de-duplicates retries by it), with one signature per secret
+ * in `secrets`. Any 2xx is success; redirects are not followed, since a redirect could lead
+ * anywhere the target check did not look. The connection goes only to an address guardedLookup
+ * accepted, checked after DNS resolution, every time.
  */
 export async function deliver(
   url: string,
   secrets: SigningSecrets,
-  event: StoredEvent,
+  message: WebhookMessage,
   options: DeliveryOptions,
 ): Promise<DeliveryOutcome> {
   const checked = checkWebhookUrl(url);
@@ -58,13 +89,13 @@ export async function deliver(
     const resolved = await resolveWebhookTarget(target, { allowPrivate: options.allowPrivateTargets });
     if ('problem' in resolved) return { ok: false, error: resolved.problem };
   }
-  const body = JSON.stringify(eventJson(event));
+  const { body } = message;
   const timestamp = Math.floor((options.now ?? Date.now)() / 1000);
   const headers = {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
     'user-agent': USER_AGENT,
-    ...webhookHeaders(secrets, event.id, timestamp, body),
+    ...webhookHeaders(secrets, message.id, timestamp, body),
   };
   const send = target.protocol === 'https:' ? https.request : http.request;
   return new Promise<DeliveryOutcome>((resolve) => {

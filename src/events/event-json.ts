@@ -22,3 +22,12 @@ export function eventJson(event: StoredEvent): JsonObject {
     changedAttributes: [...event.changedAttributes],
   };
 }
+
+/**
+ * A batch as one webhook body carries it, for subscriptions with a batchSize above 1
+ * (docs/events.md, "Batches"): consecutive events in sequence order, each exactly as eventJson
+ * gives it. `type` tells a batch from a single event, whose `type` is never "batch".
+ */
+export function batchJson(events: readonly StoredEvent[]): JsonObject {
+  return { type: 'batch', events: events.map(eventJson) };
+}

@@ -4,7 +4,7 @@ import { sqlOf, type Database, type Sql } from '../storage/db.js';
 import type { OutboxStore } from '../storage/outbox.js';
 import type { WebhookChanges, WebhookFailureRecord, WebhookRecord, WebhookStore } from '../storage/webhook-store.js';
 import { isEventType, EVENT_TYPES } from './catalogue.js';
-import { deliver, type DeliveryOutcome } from './delivery.js';
+import { deliver, webhookMessage, type DeliveryOutcome } from './delivery.js';
 import { generateWebhookSecret, type SigningSecrets } from './signing.js';
 import { checkWebhookUrl, resolveWebhookTarget } from './target-guard.js';
 import { WebhookSecretError, type ReencryptionReport, type WebhookSecrets } from './webhook-secrets.js';
@@ -20,9 +20,14 @@ export class WebhookRequestError extends Error {
   }
 }
 
+/** The most events one delivery carries (docs/events.md, "Batches"); the admin API's limit. */
+export const MAX_BATCH_SIZE = 100;
+
 export interface WebhookInput {
   readonly url: string;
   readonly events?: readonly string[] | undefined;
+  /** Events per POST, 1 (the default: each event alone) to MAX_BATCH_SIZE. */
+  readonly batchSize?: number | undefined;
 }
 
 /** The admin side of webhooks: subscriptions, secrets, failed deliveries and their replay. */
@@ -49,6 +54,7 @@ export class Webhooks {
       id,
       url,
       eventTypes: this.checkedTypes(input.events),
+      batchSize: input.batchSize ?? 1,
       secret: this.secrets.seal(tenantId, id, secret),
     });
     if (webhook === undefined) throw new WebhookRequestError(404, `No tenant "${tenantId}".`);
@@ -66,11 +72,12 @@ export class Webhooks {
   async update(
     tenantId: string,
     id: string,
-    changes: { url?: string; events?: readonly string[]; enabled?: boolean },
+    changes: { url?: string; events?: readonly string[]; batchSize?: number; enabled?: boolean },
   ): Promise<WebhookRecord> {
     const checked: WebhookChanges = {
       ...(changes.url === undefined ? {} : { url: await this.checkedUrl(changes.url) }),
       ...(changes.events === undefined ? {} : { eventTypes: this.checkedTypes(changes.events) }),
+      ...(changes.batchSize === undefined ? {} : { batchSize: changes.batchSize }),
       ...(changes.enabled === undefined ? {} : { enabled: changes.enabled }),
     };
     return this.found(await this.store.update(this.sql, tenantId, id, checked), id);
@@ -106,9 +113,10 @@ export class Webhooks {
   }
 
   /**
-   * Sends a failed event again, now, to the subscription's current URL, signed as a delivery
-   * would be now, and tells how it went. It does not move the subscription's cursor: the event
-   * is delivered out of its order, which its webhook-id lets a receiver recognise.
+   * Sends a failed event again, now, to the subscription's current URL, signed and shaped as a
+   * delivery would be now (a batch of one for a subscription with batchSize above 1), and tells
+   * how it went. It does not move the subscription's cursor: the event is delivered out of its
+   * order, which its id lets a receiver recognise.
    */
   async replay(tenantId: string, id: string, failureId: string): Promise<DeliveryOutcome> {
     const failure = await this.store.failure(this.sql, tenantId, id, failureId);
@@ -128,7 +136,7 @@ export class Webhooks {
       if (error instanceof WebhookSecretError) return { ok: false, error: error.message };
       throw error;
     }
-    const outcome = await deliver(target.url, secrets, event, {
+    const outcome = await deliver(target.url, secrets, webhookMessage([event], target.batchSize), {
       timeoutMs: this.config.timeoutMs,
       allowPrivateTargets: this.config.allowPrivateTargets,
       now: () => now,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Sql } from './db.js';
 
 /** A subscription as the admin API shows it (never its secret). */
@@ -10,6 +11,8 @@ export interface WebhookRecord {
   readonly enabled: boolean;
   readonly disabledReason: string | undefined;
   readonly deliveredSequence: number;
+  /** Events per POST: 1 sends each event as its own body; more sends up to that many in a batch body. */
+  readonly batchSize: number;
   readonly attempts: number;
   readonly failingSince: Date | undefined;
   readonly lastError: string | undefined;
@@ -35,6 +38,8 @@ export interface StoredSecrets {
 export interface WebhookLease extends WebhookRecord {
   readonly secrets: StoredSecrets;
   readonly leaseToken: string;
+  /** The last sequence of the delivery that failed and is now retried: the retry carries no later event. */
+  readonly retryLastSequence: number | undefined;
 }
 
 /** One subscription's stored secrets, to be re-encrypted with the keyring's first key. */
@@ -43,6 +48,25 @@ export interface StoredSecretsRow {
   readonly id: string;
   readonly secret: string;
   readonly previousSecret: string | undefined;
+}
+
+/** A failed delivery to be tried again, as the dispatcher records it. */
+export interface Retry {
+  /** The cursor: the events before the failed delivery were handled. */
+  readonly handled: number;
+  /** The failed delivery's last event: its retry carries no later one. */
+  readonly lastSequence: number;
+  /** Failed attempts in a row, this one included, and since when. */
+  readonly attempts: number;
+  readonly failingSince: Date;
+  readonly error: string;
+  readonly nextAttemptAt: Date;
+}
+
+/** A delivery that failed for the whole retry window: its events (one, or a batch) and its attempts. */
+export interface GivenUp {
+  readonly events: readonly { readonly sequence: number; readonly id: string }[];
+  readonly attempts: number;
 }
 
 export interface WebhookFailureRecord {
@@ -65,6 +89,7 @@ interface SubscriptionRow {
   enabled: boolean;
   disabled_reason: string | null;
   delivered_sequence: string;
+  batch_size: number;
   attempts: number;
   failing_since: Date | null;
   last_error: string | null;
@@ -75,6 +100,7 @@ interface SubscriptionRow {
   secret?: string;
   previous_secret?: string | null;
   lease_token?: string | null;
+  retry_last_sequence?: string | null;
 }
 
 interface FailureRow {
@@ -89,7 +115,7 @@ interface FailureRow {
   replayed_at: Date | null;
 }
 
-const COLUMNS = `tenant_id, id, url, event_types, enabled, disabled_reason, delivered_sequence, attempts,
+const COLUMNS = `tenant_id, id, url, event_types, enabled, disabled_reason, delivered_sequence, batch_size, attempts,
   failing_since, last_error, next_attempt_at, previous_secret_expires_at, created_at, updated_at`;
 const FAILURE_COLUMNS =
   'tenant_id, id, subscription_id, event_sequence, event_id, attempts, last_error, failed_at, replayed_at';
@@ -103,6 +129,7 @@ function toRecord(row: SubscriptionRow): WebhookRecord {
     enabled: row.enabled,
     disabledReason: row.disabled_reason ?? undefined,
     deliveredSequence: Number(row.delivered_sequence),
+    batchSize: row.batch_size,
     attempts: row.attempts,
     failingSince: row.failing_since ?? undefined,
     lastError: row.last_error ?? undefined,
@@ -144,6 +171,7 @@ export interface NewWebhook {
   readonly id: string;
   readonly url: string;
   readonly eventTypes: readonly string[];
+  readonly batchSize: number;
   /** Encrypted by the caller; stored as given. */
   readonly secret: string;
 }
@@ -151,12 +179,20 @@ export interface NewWebhook {
 export interface WebhookChanges {
   readonly url?: string;
   readonly eventTypes?: readonly string[];
+  readonly batchSize?: number;
   readonly enabled?: boolean;
 }
 
 // Every lease write names the token it was claimed with: a dispatcher whose lease expired (it
 // stalled, another took over) can no longer move the cursor.
 const FENCE = 'tenant_id = $1 AND id = $2::uuid AND lease_token = $3::uuid';
+// The cursor moves to $4 (never back); moving it ends a failure, and a retried delivery it passed.
+// The right-hand sides read the row as it was.
+const MOVE_CURSOR = `delivered_sequence = greatest(delivered_sequence, $4),
+  attempts = CASE WHEN $4 > delivered_sequence THEN 0 ELSE attempts END,
+  failing_since = CASE WHEN $4 > delivered_sequence THEN NULL ELSE failing_since END,
+  last_error = CASE WHEN $4 > delivered_sequence THEN NULL ELSE last_error END,
+  retry_last_sequence = CASE WHEN retry_last_sequence <= $4 THEN NULL ELSE retry_last_sequence END`;
 
 /** Webhook subscriptions, their delivery state, and the deliveries that failed for good. */
 export class WebhookStore {
@@ -167,8 +203,8 @@ export class WebhookStore {
    */
   async create(q: Sql, webhook: NewWebhook): Promise<WebhookRecord | undefined> {
     const rows = await q.rows<SubscriptionRow[]>(
-      `INSERT INTO webhook_subscriptions (tenant_id, id, url, event_types, secret, delivered_sequence)
-       SELECT id, $2::uuid, $3, $4::text[], $5,
+      `INSERT INTO webhook_subscriptions (tenant_id, id, url, event_types, batch_size, secret, delivered_sequence)
+       SELECT id, $2::uuid, $3, $4::text[], $5, $6,
               event_sequence + (SELECT count(*) FROM outbox_pending p WHERE p.tenant_id = t.id)
          FROM tenants t WHERE id = $1
        RETURNING ${COLUMNS}`,
@@ -176,6 +212,7 @@ export class WebhookStore {
       webhook.id,
       webhook.url,
       webhook.eventTypes,
+      webhook.batchSize,
       webhook.secret,
     );
     const row = rows[0];
@@ -200,22 +237,28 @@ export class WebhookStore {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  /** The subscription's URL and secrets, for a delivery outside the dispatcher (replay). */
+  /** The subscription's URL, secrets and body shape, for a delivery outside the dispatcher (replay). */
   async signingTarget(
     q: Sql,
     tenantId: string,
     id: string,
-  ): Promise<{ url: string; secrets: StoredSecrets } | undefined> {
+  ): Promise<{ url: string; secrets: StoredSecrets; batchSize: number } | undefined> {
     const rows = await q.rows<
-      { url: string; secret: string; previous_secret: string | null; previous_secret_expires_at: Date | null }[]
+      {
+        url: string;
+        secret: string;
+        previous_secret: string | null;
+        previous_secret_expires_at: Date | null;
+        batch_size: number;
+      }[]
     >(
-      `SELECT url, secret, previous_secret, previous_secret_expires_at
+      `SELECT url, secret, previous_secret, previous_secret_expires_at, batch_size
          FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2::uuid`,
       tenantId,
       id,
     );
     const row = rows[0];
-    return row === undefined ? undefined : { url: row.url, secrets: storedSecrets(row) };
+    return row === undefined ? undefined : { url: row.url, secrets: storedSecrets(row), batchSize: row.batch_size };
   }
 
   /**
@@ -227,6 +270,7 @@ export class WebhookStore {
       `UPDATE webhook_subscriptions SET
          url = coalesce($3, url),
          event_types = coalesce($4::text[], event_types),
+         batch_size = coalesce($6, batch_size),
          enabled = coalesce($5, enabled),
          disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason
                                 WHEN $5 THEN NULL ELSE 'Disabled through the admin API.' END,
@@ -241,6 +285,7 @@ export class WebhookStore {
       changes.url ?? null,
       changes.eventTypes ?? null,
       changes.enabled ?? null,
+      changes.batchSize ?? null,
     );
     const row = rows[0];
     return row === undefined ? undefined : toRecord(row);
@@ -363,22 +408,28 @@ export class WebhookStore {
            ORDER BY c.next_attempt_at
            LIMIT 1
            FOR UPDATE SKIP LOCKED)
-       RETURNING ${COLUMNS}, secret, previous_secret, lease_token`,
+       RETURNING ${COLUMNS}, secret, previous_secret, lease_token, retry_last_sequence`,
       leaseToken,
       leaseMs,
     );
     const row = rows[0];
     if (row?.secret === undefined) return undefined;
-    return { ...toRecord(row), secrets: storedSecrets({ ...row, secret: row.secret }), leaseToken };
+    return {
+      ...toRecord(row),
+      secrets: storedSecrets({ ...row, secret: row.secret }),
+      leaseToken,
+      retryLastSequence: row.retry_last_sequence == null ? undefined : Number(row.retry_last_sequence),
+    };
   }
 
-  /** Moves the cursor past a delivered (or filtered-out) event; false once the lease is lost. */
+  /**
+   * Moves the cursor to `sequence`, past events delivered or filtered out; false once the lease
+   * is lost. The dispatcher writes it once per run of successes that landed meanwhile, not per event.
+   */
   async advance(q: Sql, lease: WebhookLease, sequence: number): Promise<boolean> {
     return (
       (await q.execute(
-        `UPDATE webhook_subscriptions
-            SET delivered_sequence = $4, attempts = 0, failing_since = NULL, last_error = NULL
-          WHERE ${FENCE} AND delivered_sequence < $4`,
+        `UPDATE webhook_subscriptions SET ${MOVE_CURSOR} WHERE ${FENCE}`,
         lease.tenantId,
         lease.id,
         lease.leaseToken,
@@ -387,62 +438,69 @@ export class WebhookStore {
     );
   }
 
-  /** Records a failed attempt and when to try again, and gives the lease up. */
-  async retryLater(q: Sql, lease: WebhookLease, error: string, nextAttemptAt: Date): Promise<void> {
+  /**
+   * Records a failed delivery and when to try again, and gives the lease up. The cursor moves to
+   * `handled` first (the events before the failed delivery); the retry carries the same events,
+   * none after `lastSequence`.
+   */
+  async retryLater(q: Sql, lease: WebhookLease, retry: Retry): Promise<void> {
     await q.execute(
       `UPDATE webhook_subscriptions
-          SET attempts = attempts + 1, failing_since = coalesce(failing_since, now()), last_error = $4,
-              next_attempt_at = $5, lease_token = NULL, leased_until = NULL
+          SET delivered_sequence = greatest(delivered_sequence, $4), retry_last_sequence = $5, attempts = $6,
+              failing_since = $7, last_error = $8, next_attempt_at = $9, lease_token = NULL, leased_until = NULL
         WHERE ${FENCE}`,
       lease.tenantId,
       lease.id,
       lease.leaseToken,
-      error,
-      nextAttemptAt,
+      retry.handled,
+      retry.lastSequence,
+      retry.attempts,
+      retry.failingSince,
+      retry.error,
+      retry.nextAttemptAt,
     );
   }
 
   /**
-   * The endpoint failed for the whole retry window: the event is recorded as failed (for listing
-   * and replay), the cursor moves past it, and the subscription is disabled with the reason.
+   * The endpoint failed for the whole retry window: each event of the failed delivery (one, or a
+   * batch) is recorded as failed, for listing and replay, the cursor moves past them all, and the
+   * subscription is disabled with the reason.
    */
-  async giveUp(
-    q: Sql,
-    lease: WebhookLease,
-    event: { readonly sequence: number; readonly id: string },
-    failureId: string,
-    error: string,
-    reason: string,
-  ): Promise<void> {
+  async giveUp(q: Sql, lease: WebhookLease, failed: GivenUp, error: string, reason: string): Promise<void> {
+    const last = failed.events.at(-1)?.sequence ?? lease.deliveredSequence;
     await q.execute(
       `WITH failed AS (
          UPDATE webhook_subscriptions
-            SET delivered_sequence = $4, enabled = false, disabled_reason = $8, attempts = 0,
-                failing_since = NULL, last_error = $7, lease_token = NULL, leased_until = NULL, updated_at = now()
+            SET delivered_sequence = greatest(delivered_sequence, $4), enabled = false, disabled_reason = $8,
+                attempts = 0, failing_since = NULL, last_error = $7, retry_last_sequence = NULL,
+                lease_token = NULL, leased_until = NULL, updated_at = now()
           WHERE ${FENCE}
-          RETURNING tenant_id, id, $9::integer AS attempts
+          RETURNING tenant_id, id
        )
        INSERT INTO webhook_failures (tenant_id, id, subscription_id, event_sequence, event_id, attempts, last_error)
-       SELECT tenant_id, $6::uuid, id, $4, $5::uuid, attempts, $7 FROM failed`,
+       SELECT f.tenant_id, e.failure_id, f.id, e.sequence, e.event_id, $9, $7
+         FROM failed f, unnest($5::uuid[], $6::bigint[], $10::uuid[]) AS e(failure_id, sequence, event_id)`,
       lease.tenantId,
       lease.id,
       lease.leaseToken,
-      event.sequence,
-      event.id,
-      failureId,
+      last,
+      failed.events.map(() => randomUUID()),
+      failed.events.map((e) => e.sequence),
       error,
       reason,
-      lease.attempts + 1,
+      failed.attempts,
+      failed.events.map((e) => e.id),
     );
   }
 
-  /** Ends a lease without a failure: the subscription is due again at once. */
-  async release(q: Sql, lease: WebhookLease): Promise<void> {
+  /** Ends a lease without a failure, the cursor moved to `handled`: the subscription is due again at once. */
+  async release(q: Sql, lease: WebhookLease, handled: number): Promise<void> {
     await q.execute(
-      `UPDATE webhook_subscriptions SET lease_token = NULL, leased_until = NULL WHERE ${FENCE}`,
+      `UPDATE webhook_subscriptions SET ${MOVE_CURSOR}, lease_token = NULL, leased_until = NULL WHERE ${FENCE}`,
       lease.tenantId,
       lease.id,
       lease.leaseToken,
+      handled,
     );
   }
 

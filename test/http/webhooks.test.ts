@@ -1,17 +1,18 @@
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deliver } from '../../src/events/delivery.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deliver, eventMessage, type DeliveryOutcome, type WebhookMessage } from '../../src/events/delivery.js';
 import { Dispatcher } from '../../src/events/dispatcher.js';
 import { WebhookSecrets } from '../../src/events/webhook-secrets.js';
-import { sqlOf } from '../../src/storage/db.js';
+import { sqlOf, type Sql } from '../../src/storage/db.js';
 import { OutboxStore } from '../../src/storage/outbox.js';
-import { WebhookStore } from '../../src/storage/webhook-store.js';
+import { WebhookStore, type WebhookLease } from '../../src/storage/webhook-store.js';
 import { adminClient } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { scimTenant, type ScimClient } from '../helpers/scim.js';
 import { signatureHeaders as signed, webhookSink, type Delivery, type WebhookSink } from '../helpers/webhook-sink.js';
 
-// Webhook subscriptions and their delivery (issue 5, points 3 and 4; docs/events.md).
+// Webhook subscriptions and their delivery (issue 5, points 3 and 4; docs/events.md), in batches
+// and with the cursor written behind the deliveries (issue 13, item 4).
 
 let t: TestApp;
 let admin: ReturnType<typeof adminClient>;
@@ -33,6 +34,7 @@ interface WebhookBody {
   id: string;
   url: string;
   events: string[];
+  batchSize: number;
   enabled: boolean;
   disabledReason: string | null;
   deliveredSequence: number;
@@ -47,10 +49,11 @@ async function sink(): Promise<WebhookSink> {
   return s;
 }
 
-async function subscribe(tenantId: string, url: string, events?: string[]) {
+async function subscribe(tenantId: string, url: string, events?: string[], batchSize?: number) {
   const res = await admin.call('POST', `/admin/v1/tenants/${tenantId}/webhooks`, {
     url,
     ...(events === undefined ? {} : { events }),
+    ...(batchSize === undefined ? {} : { batchSize }),
   });
   expect(res.statusCode, res.body).toBe(201);
   // One flat object: {"id", "url", "events", "secret", …}.
@@ -59,8 +62,29 @@ async function subscribe(tenantId: string, url: string, events?: string[]) {
   return { webhook, secret };
 }
 
-const eventOf = (d: Delivery) =>
-  JSON.parse(d.body) as { id: string; type: string; sequence: number; resourceId: string };
+interface ChangeEvent {
+  id: string;
+  type: string;
+  sequence: number;
+  resourceId: string;
+}
+const eventOf = (d: Delivery) => JSON.parse(d.body) as ChangeEvent;
+const batchOf = (d: Delivery) => JSON.parse(d.body) as { type: string; events: ChangeEvent[] };
+
+/** Runs `writes` while the subscription is disabled, so that their events wait and go out together. */
+async function heldBack<T>(tenantId: string, webhookId: string, writes: () => Promise<T>): Promise<T> {
+  const url = `/admin/v1/tenants/${tenantId}/webhooks/${webhookId}`;
+  expect((await admin.call('PATCH', url, { enabled: false })).statusCode).toBe(200);
+  const written = await writes();
+  expect((await admin.call('PATCH', url, { enabled: true })).statusCode).toBe(200);
+  return written;
+}
+
+async function createUsers(scim: ScimClient, prefix: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) ids.push((await scim.createUser({ userName: `${prefix}${i}@wh.test` })).id);
+  return ids;
+}
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -157,7 +181,7 @@ describe('webhook subscriptions (admin API)', () => {
     const outcome = await deliver(
       s.url,
       ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
-      {
+      eventMessage({
         id: '3b241101-e2bb-4255-8caf-4136c566a962',
         type: 'user.created',
         tenantId: 'x',
@@ -168,7 +192,7 @@ describe('webhook subscriptions (admin API)', () => {
         externalId: undefined,
         data: {},
         changedAttributes: [],
-      },
+      }),
       { timeoutMs: 1_000, allowPrivateTargets: false },
     );
     expect(outcome).toMatchObject({ ok: false });
@@ -380,5 +404,252 @@ describe('webhook delivery', () => {
     } finally {
       await replica.close();
     }
+  });
+});
+
+describe('batchSize (issue 13, item 4; docs/events.md, "Batches")', () => {
+  it('defaults to 1, is set on create and changed on update, and only takes whole numbers from 1 to 100', async () => {
+    const scim = await scimTenant(t, 'bsize');
+    const base = `/admin/v1/tenants/${scim.tenantId}/webhooks`;
+    const { webhook: plain } = await subscribe(scim.tenantId, 'http://127.0.0.1:9/hook');
+    expect(plain.batchSize).toBe(1);
+    const { webhook: batched } = await subscribe(scim.tenantId, 'http://127.0.0.1:9/hook', undefined, 25);
+    expect(batched.batchSize).toBe(25);
+
+    const patched = await admin.call('PATCH', `${base}/${plain.id}`, { batchSize: 100 });
+    expect(patched.json()).toMatchObject({ batchSize: 100 });
+    expect((await admin.call('GET', `${base}/${plain.id}`)).json()).toMatchObject({ batchSize: 100 });
+    const listed = (await admin.call('GET', base)).json<{ webhooks: WebhookBody[] }>().webhooks;
+    expect(listed.map((w) => w.batchSize).sort((a, b) => a - b)).toEqual([25, 100]);
+
+    for (const batchSize of [0, 101, 1.5, '10', null]) {
+      const created = await admin.call('POST', base, { url: 'http://127.0.0.1:9/hook', batchSize });
+      expect(created.statusCode, JSON.stringify(batchSize)).toBe(400);
+      const changed = await admin.call('PATCH', `${base}/${plain.id}`, { batchSize });
+      expect(changed.statusCode, JSON.stringify(batchSize)).toBe(400);
+    }
+    expect((await admin.call('GET', `${base}/${plain.id}`)).json()).toMatchObject({ batchSize: 100 });
+  });
+
+  it('sends up to batchSize consecutive events in one signed POST, each as the events API shows it', async () => {
+    const s = await sink();
+    const scim = await scimTenant(t, 'bsend');
+    const { webhook, secret } = await subscribe(scim.tenantId, s.url, undefined, 10);
+    // Held back while 25 events commit, so that the batches are full and their sizes known.
+    const users = await heldBack(scim.tenantId, webhook.id, () => createUsers(scim, 'b', 25));
+
+    const deliveries = await s.waitFor(3);
+    const pulled = await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/events?limit=100`);
+    const batches = deliveries.map((d) => {
+      // A Standard Webhooks verifier takes a batch as it takes a single event: the raw body, signed.
+      const verified = new Webhook(secret).verify(d.body, signed(d)) as ReturnType<typeof batchOf>;
+      expect(verified.type).toBe('batch');
+      expect(d.headers['webhook-id']).toMatch(/^batch_[0-9a-f]{32}$/);
+      return verified.events;
+    });
+    expect(batches.map((events) => events.length)).toEqual([10, 10, 5]);
+    expect(batches.flat()).toEqual(pulled.json<{ events: ChangeEvent[] }>().events);
+    expect(batches.flat().map((e) => e.resourceId)).toEqual(users);
+    expect(new Set(deliveries.map((d) => d.headers['webhook-id'])).size).toBe(3);
+    await vi.waitFor(async () => {
+      const w = await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/webhooks/${webhook.id}`);
+      expect(w.json<WebhookBody>().deliveredSequence).toBe(25);
+    });
+    expect(s.deliveries).toHaveLength(3);
+  });
+
+  it('sends a batch of what has arrived rather than wait for a full one', async () => {
+    const s = await sink();
+    const scim = await scimTenant(t, 'bshort');
+    await subscribe(scim.tenantId, s.url, undefined, 50);
+    const user = await scim.createUser({ userName: 'alone@wh.test' });
+    const [delivery] = await s.waitFor(1);
+    expect(delivery && batchOf(delivery)).toMatchObject({
+      type: 'batch',
+      events: [{ type: 'user.created', resourceId: user.id }],
+    });
+  });
+
+  it('batches only the event types the subscription wants, and moves past the others', async () => {
+    const s = await sink();
+    const scim = await scimTenant(t, 'bfilter');
+    const { webhook } = await subscribe(scim.tenantId, s.url, ['group.created'], 3);
+    const groups = await heldBack(scim.tenantId, webhook.id, async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        await scim.createUser({ userName: `f${i}@wh.test` });
+        ids.push((await scim.createGroup({ displayName: `Batch ${i}` })).id);
+      }
+      await scim.createUser({ userName: 'last@wh.test' });
+      return ids;
+    });
+    const deliveries = await s.waitFor(2);
+    expect(deliveries.map((d) => batchOf(d).events.map((e) => e.resourceId))).toEqual([
+      groups.slice(0, 3),
+      groups.slice(3),
+    ]);
+    // Past the user events after the last group too.
+    await vi.waitFor(async () => {
+      const w = await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/webhooks/${webhook.id}`);
+      expect(w.json<WebhookBody>().deliveredSequence).toBe(9);
+    });
+  });
+
+  it('retries a failed batch with exactly its events and webhook-id, though more events arrived meanwhile', async () => {
+    const s = await sink();
+    let failing = true;
+    s.respond = () => (failing ? 500 : 204);
+    const scim = await scimTenant(t, 'bretry');
+    const { webhook } = await subscribe(scim.tenantId, s.url, undefined, 10);
+    await heldBack(scim.tenantId, webhook.id, () => createUsers(scim, 'r', 3));
+    await s.waitFor(2);
+    // Committed while the batch of three is being retried: they would fit in it, but wait.
+    await createUsers(scim, 'late', 2);
+    const before = s.deliveries.length;
+    await s.waitFor(before + 1);
+    failing = false;
+    const done = await s.waitFor(1, (d) => d.status === 204 && batchOf(d).events.some((e) => e.sequence === 5));
+
+    const attempts = s.deliveries.filter((d) => batchOf(d).events[0]?.sequence === 1);
+    expect(attempts.length).toBeGreaterThan(before);
+    expect(attempts.map((d) => d.status)).toEqual([...attempts.slice(1).map(() => 500), 204]);
+    expect(new Set(attempts.map((d) => d.headers['webhook-id'])).size).toBe(1);
+    expect(new Set(attempts.map((d) => d.body)).size).toBe(1);
+    expect(batchOf(attempts[0] as Delivery).events.map((e) => e.sequence)).toEqual([1, 2, 3]);
+    expect(done.map((d) => batchOf(d).events.map((e) => e.sequence))).toEqual([[4, 5]]);
+  });
+
+  it('records every event of a batch that failed for the whole window, disables, and replays one as a batch of one', async () => {
+    const s = await sink();
+    s.respond = () => 503;
+    const scim = await scimTenant(t, 'bfail');
+    const base = `/admin/v1/tenants/${scim.tenantId}/webhooks`;
+    const { webhook, secret } = await subscribe(scim.tenantId, s.url, undefined, 5);
+    const users = await heldBack(scim.tenantId, webhook.id, () => createUsers(scim, 'x', 3));
+
+    const disabled = await vi.waitFor(
+      async () => {
+        const w = (await admin.call('GET', `${base}/${webhook.id}`)).json<WebhookBody>();
+        if (w.enabled) throw new Error('still enabled');
+        return w;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(disabled.disabledReason).toContain('events 1 to 3 were marked failed');
+    expect(disabled.deliveredSequence).toBe(3);
+    // Every attempt carried the same three events.
+    expect(new Set(s.deliveries.map((d) => d.body)).size).toBe(1);
+
+    const failures = (await admin.call('GET', `${base}/${webhook.id}/failures`)).json<{
+      failures: { id: string; eventSequence: number; attempts: number; lastError: string }[];
+    }>().failures;
+    expect(failures.map((f) => f.eventSequence)).toEqual([1, 2, 3]);
+    for (const failure of failures) {
+      expect(failure).toMatchObject({ lastError: 'The endpoint answered HTTP 503.', attempts: s.deliveries.length });
+    }
+
+    s.respond = () => 204;
+    const replay = await admin.call('POST', `${base}/${webhook.id}/failures/${failures[1]?.id ?? ''}/replay`);
+    expect(replay.json()).toEqual({ delivered: true, status: 204, error: null });
+    const replayed = s.deliveries.at(-1) as Delivery;
+    expect(new Webhook(secret).verify(replayed.body, signed(replayed))).toMatchObject({
+      type: 'batch',
+      events: [{ sequence: 2, resourceId: users[1] }],
+    });
+  });
+
+  it('keeps a batchSize of 1 byte for byte as before: the event is the body, its id the webhook-id', async () => {
+    const s = await sink();
+    const scim = await scimTenant(t, 'bone');
+    await subscribe(scim.tenantId, s.url, undefined, 1);
+    await scim.createUser({ userName: 'one@wh.test' });
+    const [delivery] = await s.waitFor(1);
+    const [event] = (await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/events`)).json<{
+      events: ChangeEvent[];
+    }>().events;
+    expect(delivery?.body).toBe(JSON.stringify(event));
+    expect(delivery?.headers['webhook-id']).toBe(event?.id);
+  });
+});
+
+/** A promise the test resolves when it chooses. */
+function gate(): { readonly opened: Promise<void>; open: () => void } {
+  let open: () => void = () => {
+    throw new Error('the gate is not ready');
+  };
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+/** A store whose cursor writes wait at a gate the test opens, and which counts them. */
+class GatedStore extends WebhookStore {
+  readonly writes: number[] = [];
+  landed = 0;
+  readonly gate = gate();
+
+  override async advance(q: Sql, lease: WebhookLease, sequence: number): Promise<boolean> {
+    this.writes.push(sequence);
+    await this.gate.opened;
+    const kept = await super.advance(q, lease, sequence);
+    this.landed = Math.max(this.landed, sequence);
+    return kept;
+  }
+}
+
+describe('the cursor behind the deliveries (docs/events.md, "Guarantees")', () => {
+  it('writes the cursor once for the deliveries acknowledged meanwhile, and sends at most 4 past the last write', async () => {
+    const scim = await scimTenant(t, 'bcursor');
+    const url = 'http://127.0.0.1:9/cursor-test';
+    const { webhook } = await subscribe(scim.tenantId, url);
+    const total = 20;
+    const store = new GatedStore();
+    const sent: number[] = [];
+    // Deliveries already acknowledged whose cursor write had not landed when the next one went out.
+    const ahead: number[] = [];
+    const send = (to: string, _secrets: unknown, message: WebhookMessage): Promise<DeliveryOutcome> => {
+      // Other tests' subscriptions, all delivered by now, are no concern of this one.
+      if (to !== url) return Promise.resolve({ ok: true, status: 204 });
+      const { sequence } = JSON.parse(message.body) as ChangeEvent;
+      ahead.push(sent.filter((s) => s > store.landed).length);
+      sent.push(sequence);
+      return Promise.resolve({ ok: true, status: 204 });
+    };
+    const dispatcher = new Dispatcher(t.deps.db, store, new OutboxStore(), {
+      webhooks: t.deps.config.webhooks,
+      secrets: new WebhookSecrets(t.deps.secrets.webhookSecretKeys),
+      retentionDays: 30,
+      logger: t.deps.logger,
+      concurrency: 1,
+      maxUnrecorded: 4,
+      send,
+    });
+    await heldBack(scim.tenantId, webhook.id, async () => {
+      await createUsers(scim, 'c', total);
+      await t.deps.dispatcher.stop();
+    });
+    dispatcher.start();
+    try {
+      // The first write (event 1) is held: events 2 to 4 go out behind it, then delivery waits.
+      await vi.waitFor(() => {
+        expect(sent).toEqual([1, 2, 3, 4]);
+      });
+      expect(store.writes).toEqual([1]);
+      store.gate.open();
+      await vi.waitFor(async () => {
+        const w = await admin.call('GET', `/admin/v1/tenants/${scim.tenantId}/webhooks/${webhook.id}`);
+        expect(w.json<WebhookBody>().deliveredSequence).toBe(total);
+      });
+    } finally {
+      await dispatcher.stop();
+      t.deps.dispatcher.start();
+    }
+    expect(sent).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    // Once released, the held write landed and the next one covered events 2 to 4 at once.
+    expect(store.writes[1]).toBe(4);
+    expect(store.writes.length).toBeLessThan(total);
+    // At most 3 acknowledged and unrecorded when the 4th went out: a crash could repeat those 4 only.
+    expect(Math.max(...ahead)).toBe(3);
   });
 });

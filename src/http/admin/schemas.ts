@@ -100,11 +100,16 @@ export const webhookSchema = {
     id: { type: 'string', format: 'uuid' },
     url: { type: 'string' },
     events: { type: 'array', items: { type: 'string' } },
+    batchSize: {
+      type: 'integer',
+      description:
+        'Events per POST: 1, each event alone; more, batches of up to that many (docs/events.md, "Batches").',
+    },
     enabled: { type: 'boolean' },
     disabledReason: { type: ['string', 'null'], description: 'Why it is disabled, when it is.' },
     deliveredSequence: { type: 'integer', description: 'The last event sequence handled.' },
     failingSince: { type: ['string', 'null'], format: 'date-time' },
-    attempts: { type: 'integer', description: 'Failed attempts at the current event.' },
+    attempts: { type: 'integer', description: 'Failed attempts at the current delivery (an event, or a batch).' },
     lastError: { type: ['string', 'null'] },
     nextAttemptAt: { type: 'string', format: 'date-time' },
     previousSecretExpiresAt: {
@@ -120,6 +125,7 @@ export const webhookSchema = {
     'id',
     'url',
     'events',
+    'batchSize',
     'enabled',
     'disabledReason',
     'deliveredSequence',

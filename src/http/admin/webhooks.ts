@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { EVENT_TYPES } from '../../events/catalogue.js';
+import { MAX_BATCH_SIZE } from '../../events/webhooks.js';
 import type { WebhookFailureRecord, WebhookRecord } from '../../storage/webhook-store.js';
 import { errorResponses, tenantIdParams, webhookSchema } from './schemas.js';
 
@@ -9,6 +10,7 @@ const present = (w: WebhookRecord) => ({
   url: w.url,
   // Empty means every type; shown as the list it stands for, so nobody has to know that.
   events: w.eventTypes.length === 0 ? [...EVENT_TYPES] : w.eventTypes,
+  batchSize: w.batchSize,
   enabled: w.enabled,
   disabledReason: w.disabledReason ?? null,
   deliveredSequence: w.deliveredSequence,
@@ -45,6 +47,13 @@ const eventsProperty = {
   description: 'The event types to receive; omit for all.',
 } as const;
 
+const batchSizeProperty = {
+  type: 'integer',
+  minimum: 1,
+  maximum: MAX_BATCH_SIZE,
+  description: `Events per POST. 1 (the default): each event is the body of its own delivery. 2 to ${MAX_BATCH_SIZE}: up to that many consecutive events, in sequence order, in one body {"type": "batch", "events": [...]}, each event as a single delivery would send it; the webhook-id names the batch and is the same on every retry, which carries the same events. Receivers de-duplicate per event id (docs/events.md, "Batches").`,
+} as const;
+
 // The subscription and, this once, its secret, side by side: {"id", "url", "events", "secret", …}.
 const withSecret = {
   type: 'object',
@@ -61,7 +70,7 @@ type WebhookParams = { id: string; webhookId: string };
 export function webhookRoutes(deps: Deps) {
   const { webhooks } = deps;
   return async (app: FastifyInstance) => {
-    app.post<{ Params: { id: string }; Body: { url: string; events?: string[] } }>(
+    app.post<{ Params: { id: string }; Body: { url: string; events?: string[]; batchSize?: number } }>(
       '/tenants/:id/webhooks',
       {
         schema: {
@@ -71,7 +80,11 @@ export function webhookRoutes(deps: Deps) {
           body: {
             type: 'object',
             additionalProperties: false,
-            properties: { url: { type: 'string', maxLength: 2048 }, events: eventsProperty },
+            properties: {
+              url: { type: 'string', maxLength: 2048 },
+              events: eventsProperty,
+              batchSize: batchSizeProperty,
+            },
             required: ['url'],
           },
           response: { 201: withSecret, ...errorResponses },
@@ -119,12 +132,16 @@ export function webhookRoutes(deps: Deps) {
       async (request) => present(await webhooks.get(request.params.id, request.params.webhookId)),
     );
 
-    app.patch<{ Params: WebhookParams; Body: { url?: string; events?: string[]; enabled?: boolean } }>(
+    app.patch<{
+      Params: WebhookParams;
+      Body: { url?: string; events?: string[]; batchSize?: number; enabled?: boolean };
+    }>(
       '/tenants/:id/webhooks/:webhookId',
       {
         schema: {
-          summary: 'Change the URL or event types, or disable and re-enable the subscription',
-          description: 'Re-enabling clears the failure state; delivery resumes after the last event handled.',
+          summary: 'Change the URL, event types or batch size, or disable and re-enable the subscription',
+          description:
+            'Re-enabling clears the failure state; delivery resumes after the last event handled. A new batchSize applies from the next delivery.',
           tags: ['webhooks'],
           params: webhookParams,
           body: {
@@ -134,6 +151,7 @@ export function webhookRoutes(deps: Deps) {
             properties: {
               url: { type: 'string', maxLength: 2048 },
               events: eventsProperty,
+              batchSize: batchSizeProperty,
               enabled: { type: 'boolean' },
             },
           },
