@@ -117,6 +117,7 @@ export async function measureEvents(
   create: Scenario,
   data: RunData,
   load: LoadOptions,
+  batchSize = 1,
 ): Promise<EventsResult> {
   const arrivals: Arrival[] = [];
   const receiver = createServer((request, response) => {
@@ -124,8 +125,12 @@ export async function measureEvents(
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const receivedAt = Date.now();
-      const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { sequence: number; occurredAt: string };
-      arrivals.push({ sequence: event.sequence, occurredAt: Date.parse(event.occurredAt), receivedAt });
+      type Delivered = { sequence: number; occurredAt: string };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Delivered | { events: Delivered[] };
+      // A batch (docs/events.md, "Batches") carries its events in order.
+      for (const event of 'events' in body ? body.events : [body]) {
+        arrivals.push({ sequence: event.sequence, occurredAt: Date.parse(event.occurredAt), receivedAt });
+      }
       response.writeHead(204).end();
     });
   });
@@ -137,7 +142,7 @@ export async function measureEvents(
     const subscribed = await fetch(`${origin}/admin/v1/tenants/${TENANT_ID}/webhooks`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `http://${HOST}:${port}/events` }),
+      body: JSON.stringify({ url: `http://${HOST}:${port}/events`, batchSize }),
     });
     if (subscribed.status !== 201)
       throw new Error(`subscribing failed: ${subscribed.status} ${await subscribed.text()}`);
