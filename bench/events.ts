@@ -23,6 +23,8 @@ export interface EventsResult {
   readonly duplicates: number;
   /** Deliveries per second while the writes ran. */
   readonly deliveredPerSecond: number;
+  /** Events committed per second over the same span. */
+  readonly committedPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** Seconds from the end of the writes until the last event arrived. */
@@ -192,6 +194,8 @@ export async function measureEvents(
       lost: expected - delivered,
       duplicates: counted().length - delivered,
       deliveredPerSecond: duringLoad / ((ended - started) / 1000),
+      // The events the load committed over the same span (its warm-up included, as above).
+      committedPerSecond: expected / ((ended - started) / 1000),
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       drainSeconds: (lastArrival - ended) / 1000,

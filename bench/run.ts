@@ -240,7 +240,7 @@ async function eventsReport(
       r.lost === 0 &&
       r.duplicates === 0 &&
       (rate === undefined || (r.p50Ms <= 25 && r.p99Ms <= 250)) &&
-      (!keepsUp || (r.deliveredPerSecond >= r.writes.rps * 0.95 && r.drainSeconds <= 2));
+      (!keepsUp || (r.deliveredPerSecond >= r.committedPerSecond * 0.95 && r.drainSeconds <= 2));
     const pace = `${rate === undefined ? 'as fast as it answers' : `paced at ${rate} req/s`}${batchSize > 1 ? `, batchSize ${batchSize}` : ''}`;
     return [
       `\n${EVENTS_PHASE}: POST /Users ${pace}, one webhook subscriber on ${HOST}, ${dispatcher === 'worker' ? 'dispatcher in its own process (npm run worker)' : 'dispatcher in the service process'}`,

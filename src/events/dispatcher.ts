@@ -212,7 +212,9 @@ export class Dispatcher {
    * claim is ever made per wake.
    */
   wake(): void {
-    if (this.busy === 0) this.idle.shift()?.();
+    // A delivery handed off reads its subscription's new events itself, and the scout finds other
+    // subscriptions' within a poll: waking a loop then would only claim nothing, once per commit.
+    if (this.busy === 0 && this.handedOff.size === 0) this.idle.shift()?.();
   }
 
   /** The scout polls; the others wait for it (or a wake) to find work they could share. */
