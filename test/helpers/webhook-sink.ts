@@ -3,6 +3,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Delivery {
+  /** The request's path (and query), e.g. /hooks/one. */
+  readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
   readonly at: number;
@@ -47,6 +49,7 @@ export async function webhookSink(): Promise<WebhookSink> {
     request.on('end', () => {
       const status = sink.respond(deliveries.length);
       deliveries.push({
+        path: request.url ?? '',
         headers: request.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         at: Date.now(),
