@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebhookConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { DispatcherMetrics } from '../observability/metrics.js';
@@ -10,6 +9,7 @@ import type { WebhookLease, WebhookStore } from '../storage/webhook-store.js';
 import { deliver, webhookMessage, type DeliveryOutcome, type WebhookMessage } from './delivery.js';
 import type { SigningSecrets } from './signing.js';
 import { WebhookSecretError, type WebhookSecrets } from './webhook-secrets.js';
+import { wakeableSleep } from './wakeable-sleep.js';
 
 export interface DispatcherOptions {
   readonly webhooks: WebhookConfig;
@@ -239,21 +239,17 @@ export class Dispatcher {
 
   /** Sleeps `ms`, less if woken; stop() ends every sleep at once. */
   private async rest(ms: number): Promise<void> {
-    const woken = new AbortController();
-    const wakeUp = () => {
-      woken.abort();
-    };
-    this.idle.push(wakeUp);
-    try {
-      await sleep(ms, undefined, {
-        signal: AbortSignal.any([woken.signal, this.stopped.signal]),
-      });
-    } catch {
-      // Woken or stopped.
-    } finally {
-      const at = this.idle.indexOf(wakeUp);
-      if (at >= 0) this.idle.splice(at, 1);
-    }
+    await wakeableSleep(
+      ms,
+      (wake) => {
+        this.idle.push(wake);
+        return () => {
+          const at = this.idle.indexOf(wake);
+          if (at >= 0) this.idle.splice(at, 1);
+        };
+      },
+      this.stopped.signal,
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sqlOf, type Database, type Sql } from '../storage/db.js';
 import type { OutboxStore, StoredEvent } from '../storage/outbox.js';
+import { wakeableSleep } from './wakeable-sleep.js';
 
 export interface ReadEvents {
   readonly events: StoredEvent[];
@@ -56,27 +56,23 @@ export class EventsReader {
 
   /** False when `signal` ended the wait. */
   private async wait(tenantId: string, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const woken = new AbortController();
-    const wake = () => {
-      woken.abort();
-    };
-    let waiters = this.waiting.get(tenantId);
-    if (waiters === undefined) {
-      waiters = new Set();
-      this.waiting.set(tenantId, waiters);
-    }
-    waiters.add(wake);
-    try {
-      await sleep(ms, undefined, {
-        signal: signal === undefined ? woken.signal : AbortSignal.any([woken.signal, signal]),
-      });
-    } catch {
-      // Woken, or the reader went away.
-    } finally {
-      const current = this.waiting.get(tenantId);
-      current?.delete(wake);
-      if (current?.size === 0) this.waiting.delete(tenantId);
-    }
+    await wakeableSleep(
+      ms,
+      (wake) => {
+        let waiters = this.waiting.get(tenantId);
+        if (waiters === undefined) {
+          waiters = new Set();
+          this.waiting.set(tenantId, waiters);
+        }
+        waiters.add(wake);
+        return () => {
+          const current = this.waiting.get(tenantId);
+          current?.delete(wake);
+          if (current?.size === 0) this.waiting.delete(tenantId);
+        };
+      },
+      signal,
+    );
     return signal?.aborted !== true;
   }
 }

@@ -59,12 +59,15 @@ const FENCE = (fence: string, events: string, after = '') => `fence AS (
 const PENDING_COLUMNS =
   'position, ord, tenant_id, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped';
 
+// PENDING_COLUMNS' values for each event e.doc of the parameter, `data` being its data.
+const pendingValues = (data: string) => `drawn.position, e.ord, $1,
+    (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
+    e.doc ->> 'externalId', ${data},
+    ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes')), e.doc -> 'mapped'`;
+
 const APPEND = preparedSql(`WITH ${FENCE('$3::bigint', '$2::jsonb')}
   INSERT INTO outbox_pending (${PENDING_COLUMNS})
-  SELECT drawn.position, e.ord, $1,
-         (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
-         e.doc ->> 'externalId', e.doc -> 'data',
-         ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes')), e.doc -> 'mapped'
+  SELECT ${pendingValues("e.doc -> 'data'")}
     FROM drawn, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(doc, ord)`);
 
 // meta as the representation shows it (RFC 7643 §3.1), from the row a statement just wrote.
@@ -88,13 +91,11 @@ export function withEvents(statement: string, eventsParam: number, fenceParam: n
   ${FENCE(fence, events, ' AND EXISTS (SELECT 1 FROM w)')},
   appended AS (
     INSERT INTO outbox_pending (${PENDING_COLUMNS})
-    SELECT drawn.position, e.ord, $1,
-           (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
-           e.doc ->> 'externalId',
-           jsonb_set(e.doc -> 'data', '{meta}', coalesce(e.doc -> 'data' -> 'meta', '{}') || jsonb_build_object(
+    SELECT ${pendingValues(
+      `jsonb_set(e.doc -> 'data', '{meta}', coalesce(e.doc -> 'data' -> 'meta', '{}') || jsonb_build_object(
              'created', ${iso('w.created_at')}, 'lastModified', ${iso('w.updated_at')},
-             'version', 'W/"' || w.version || '"')),
-           ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes')), e.doc -> 'mapped'
+             'version', 'W/"' || w.version || '"'))`,
+    )}
       FROM drawn, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
   )
   SELECT * FROM w
