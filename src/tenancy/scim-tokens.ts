@@ -107,15 +107,17 @@ export class ScimTokens {
    */
   async isActive(tenantId: string, tokenId: string): Promise<boolean> {
     if (!isUuid(tokenId)) return false;
-    const k = key(tenantId, tokenId);
-    const cached = this.cache.get(k);
-    if (cached !== undefined) return cached;
     const now = this.now();
-    const record = await this.tokens.find(tenantId, tokenId);
-    const active =
-      record !== null && record.revokedAt === null && (record.expiresAt === null || record.expiresAt.getTime() > now);
-    this.cache.set(k, active, now + this.options.cacheTtlMs);
-    return active;
+    return this.cache.through(
+      key(tenantId, tokenId),
+      async () => {
+        const record = await this.tokens.find(tenantId, tokenId);
+        return (
+          record !== null && record.revokedAt === null && (record.expiresAt === null || record.expiresAt.getTime() > now)
+        );
+      },
+      () => now + this.options.cacheTtlMs,
+    );
   }
 }
 

@@ -53,12 +53,18 @@ export class Tenants {
    * The tenant's provider, delete policy, registry and mapping; a change shows within 2 s on every
    * replica, at once on the one that made it (forgetProfile).
    */
-  async profile(id: string): Promise<TenantProfile> {
-    const cached = this.profiles.get(id);
-    if (cached !== undefined) return cached;
+  profile(id: string): Promise<TenantProfile> {
+    return this.profiles.through(
+      id,
+      () => this.loadProfile(id),
+      () => Date.now() + PROFILE_CACHE_MS,
+    );
+  }
+
+  private async loadProfile(id: string): Promise<TenantProfile> {
     const record = await this.store.find(id);
     const registry = await this.registries.forTenant(id, record?.schemaVersion ?? 0, record?.createdAt);
-    const profile: TenantProfile = {
+    return {
       provider: record?.provider ?? null,
       deletePolicy: record?.deletePolicy === 'deactivate' ? 'deactivate' : 'delete',
       registry,
@@ -66,8 +72,6 @@ export class Tenants {
       unknownExtensions: record?.unknownExtensions === 'accept' ? 'accept' : 'reject',
       declaredVersion: record?.declaredVersion ?? 0,
     };
-    this.profiles.set(id, profile, Date.now() + PROFILE_CACHE_MS);
-    return profile;
   }
 
   /** After a change this replica made: its next request reads the tenant again. */
