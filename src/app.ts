@@ -9,6 +9,7 @@ import { clientErrorHandler } from './http/plugins/client-errors.js';
 import { refuseRequestsWhileClosing } from './http/plugins/closing.js';
 import { answerFrameworkError, registerErrorHandling, SCIM_PREFIX } from './http/plugins/errors.js';
 import { registerJwt } from './http/plugins/jwt.js';
+import { answerLateRequests } from './http/plugins/request-deadline.js';
 import { acceptJson, sendBareScimMediaType } from './http/plugins/scim-media-type.js';
 import { drainUnreadBodies } from './http/plugins/unread-body.js';
 import { scimRoutes } from './http/scim/index.js';
@@ -51,11 +52,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Logged below instead, so that a SCIM request's lines, the first included, can name its
     // identity provider, which is known only once its tenant is (http/scim/index.ts).
     logController: new LogController({ disableRequestLogging: true }),
-    // REQUEST_TIMEOUT_MS, from routing to the response: past it the client is answered 503 with
-    // Retry-After, a SCIM Error under /scim/v2 (http/plugins/errors.ts), rather than waiting on
-    // a request that holds its tenant's slot. 0 turns it off. The events long-poll extends it by
-    // its longest wait (http/admin/events.ts).
-    handlerTimeout: deps.config.limits.requestTimeoutMs,
   });
   // Hooks that never wait are written with done(): an async hook costs every request a promise.
   app.addHook('onRequest', (request, reply, done) => {
@@ -72,6 +68,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   registerErrorHandling(app);
+  // REQUEST_TIMEOUT_MS (0: off); the events long poll extends it by its longest wait.
+  answerLateRequests(app, deps.config.limits.requestTimeoutMs);
   refuseRequestsWhileClosing(app);
   drainUnreadBodies(app);
   acceptJson(app);

@@ -22,7 +22,7 @@ export function eventRoutes(deps: Deps) {
       {
         // A long poll may rightly wait MAX_WAIT_SECONDS, then reads like any request.
         ...(deps.config.limits.requestTimeoutMs > 0
-          ? { handlerTimeout: MAX_WAIT_SECONDS * 1000 + deps.config.limits.requestTimeoutMs }
+          ? { config: { deadlineMs: MAX_WAIT_SECONDS * 1000 + deps.config.limits.requestTimeoutMs } }
           : {}),
         schema: {
           summary: "The tenant's change events after a cursor, in sequence order",

@@ -11,6 +11,7 @@ import {
 } from '../../storage/errors.js';
 import { TenantExistsError, TenantNotFoundError } from '../../tenancy/errors.js';
 import { WebhookRequestError } from '../../events/webhooks.js';
+import { RequestTimedOut } from './request-deadline.js';
 import { beforeAnswering } from './unread-body.js';
 
 // SQLSTATEs of input PostgreSQL refuses as text: 22P05 untranslatable character, 22021 invalid
@@ -109,14 +110,14 @@ function render(error: unknown, request: FastifyRequest): Rendered {
     };
   }
   const fastifyError = error as Partial<FastifyError>;
-  // Fastify's handlerTimeout (REQUEST_TIMEOUT_MS, app.ts) ran out before the response was sent. The
-  // work may still finish (Fastify does not stop it), and a write may be committed: a client that
-  // retries a POST must expect a 409 (uniqueness), as after any lost response.
-  if (fastifyError.code === 'FST_ERR_HANDLER_TIMEOUT') {
-    request.log.warn({ timeoutMs: request.routeOptions.handlerTimeout }, 'request timed out');
+  // REQUEST_TIMEOUT_MS (request-deadline.ts) ran out before the response was sent. The work may
+  // still finish, and a write may be committed: a client that retries a POST must expect a 409
+  // (uniqueness), as after any lost response.
+  if (error instanceof RequestTimedOut) {
+    request.log.warn({ timeoutMs: error.timeoutMs }, 'request timed out');
     return {
       status: 503,
-      message: `The request did not complete within ${String(request.routeOptions.handlerTimeout)} ms; retry it later. Quote request id ${request.id} if it keeps happening.`,
+      message: `The request did not complete within ${error.timeoutMs} ms; retry it later. Quote request id ${request.id} if it keeps happening.`,
       headers: { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) },
     };
   }
