@@ -31,6 +31,8 @@ export interface EventsResult {
   readonly drainSeconds: number;
   /** Deliveries per second once the writes stopped: what one subscription takes when the machine is free. */
   readonly drainPerSecond: number;
+  /** The events API long polls of a follower reading alongside: commit to read, ms. */
+  readonly longPoll: { readonly read: number; readonly p50Ms: number; readonly p99Ms: number };
 }
 
 /**
@@ -107,6 +109,41 @@ async function lastSequence(databaseUrl: string): Promise<number> {
 }
 
 /**
+ * A client of the events API that follows the tenant's events as an app would, with long polls
+ * (docs/events.md): when each event was read, for the time from its commit. A poll answers as
+ * soon as an event is there; wait=1 only bounds how long stop() waits for the last one.
+ */
+function followEvents(origin: string, adminToken: string, after: number) {
+  const reads: Arrival[] = [];
+  const state = { stopping: false };
+  const done = (async () => {
+    let cursor = after;
+    while (!state.stopping) {
+      const response = await fetch(`${origin}/admin/v1/tenants/${TENANT_ID}/events?after=${cursor}&limit=1000&wait=1`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      const receivedAt = Date.now();
+      if (response.status !== 200) throw new Error(`events API: ${response.status} ${await response.text()}`);
+      const page = (await response.json()) as {
+        events: { sequence: number; occurredAt: string }[];
+        nextCursor: string;
+      };
+      for (const event of page.events) {
+        reads.push({ sequence: event.sequence, occurredAt: Date.parse(event.occurredAt), receivedAt });
+      }
+      cursor = Number(page.nextCursor);
+    }
+  })();
+  return {
+    reads,
+    stop: async () => {
+      state.stopping = true;
+      await done;
+    },
+  };
+}
+
+/**
  * Runs the create load against a service that has a webhook subscription to a receiver in this
  * process, then waits for every event the load produced: how many arrived, how fast, how late
  * after their commit, and whether any was lost or came twice.
@@ -165,6 +202,7 @@ export async function measureEvents(
       }
     }
     const first = await lastSequence(databaseUrl);
+    const follower = followEvents(origin, adminToken, first);
 
     const started = Date.now();
     const writes =
@@ -181,6 +219,11 @@ export async function measureEvents(
     const deadline = Date.now() + 120_000;
     while (distinct() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const delivered = distinct();
+    await follower.stop();
+    const polled = follower.reads
+      .filter((a) => a.sequence > first && a.sequence <= last)
+      .map((a) => a.receivedAt - a.occurredAt)
+      .sort((a, b) => a - b);
     const latencies = counted()
       .map((a) => a.receivedAt - a.occurredAt)
       .sort((a, b) => a - b);
@@ -200,6 +243,7 @@ export async function measureEvents(
       p99Ms: percentile(latencies, 99),
       drainSeconds: (lastArrival - ended) / 1000,
       drainPerSecond: afterLoad < 100 || lastArrival - ended < 100 ? 0 : afterLoad / ((lastArrival - ended) / 1000),
+      longPoll: { read: polled.length, p50Ms: percentile(polled, 50), p99Ms: percentile(polled, 99) },
     };
   } finally {
     // The next run subscribes a receiver of its own; this one must not keep a dispatcher busy.

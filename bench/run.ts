@@ -33,7 +33,8 @@ const only = process.env['BENCH_ONLY'];
 const scenarios = SCENARIOS.filter((scenario) => only === undefined || scenario.name.includes(only));
 const EVENTS_PHASE = 'webhook events';
 // The write rate of the latency runs: well within what the machine carries with a dispatcher.
-const EVENT_RATE = positive('BENCH_EVENT_RATE', 250);
+// Paced event runs go at half the write rate the service reached (issue 13), unless set.
+const EVENT_RATE = process.env['BENCH_EVENT_RATE'] === undefined ? undefined : positive('BENCH_EVENT_RATE', 250);
 const eventsPhase = only === undefined || EVENTS_PHASE.includes(only);
 
 const load: LoadOptions = {
@@ -203,7 +204,7 @@ async function eventsReport(
   dispatcher: 'in-process' | 'worker',
   rate: number | undefined,
   batchSize = 1,
-): Promise<string> {
+): Promise<{ text: string; writesPerSecond: number }> {
   const create = SCENARIOS.find((scenario) => scenario.name === 'POST /Users');
   if (create === undefined) throw new Error('the POST /Users scenario is missing');
   await database.settle();
@@ -242,14 +243,16 @@ async function eventsReport(
       (rate === undefined || (r.p50Ms <= 25 && r.p99Ms <= 250)) &&
       (!keepsUp || (r.deliveredPerSecond >= r.committedPerSecond * 0.95 && r.drainSeconds <= 2));
     const pace = `${rate === undefined ? 'as fast as it answers' : `paced at ${rate} req/s`}${batchSize > 1 ? `, batchSize ${batchSize}` : ''}`;
-    return [
+    const text = [
       `\n${EVENTS_PHASE}: POST /Users ${pace}, one webhook subscriber on ${HOST}, ${dispatcher === 'worker' ? 'dispatcher in its own process (npm run worker)' : 'dispatcher in the service process'}`,
       `  writes            ${r.writes.rps.toFixed(0)} req/s, p50 ${r.writes.p50} ms, p99 ${r.writes.p99} ms${cost}`,
       `  events            ${r.expected} committed, ${r.delivered} delivered, ${r.lost} lost, ${r.duplicates} duplicated`,
       `  delivery rate     ${r.deliveredPerSecond.toFixed(0)} events/s during the load; the last arrived ${r.drainSeconds.toFixed(1)} s after it${r.drainPerSecond > 0 ? ` (${r.drainPerSecond.toFixed(0)} events/s once the writes stopped)` : ''}`,
       `  commit→delivery   p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
+      `  events API        a follower's long polls read ${r.longPoll.read} of them, commit→read p50 ${r.longPoll.p50Ms} ms, p99 ${r.longPoll.p99Ms} ms`,
       `  targets           none lost or duplicated${rate === undefined ? '' : ', p50 ≤ 25 ms, p99 ≤ 250 ms'}${keepsUp ? ', delivery rate ≥ write rate, backlog gone within 2 s' : ''}: ${pass ? 'pass' : 'FAIL'}`,
     ].join('\n');
+    return { text, writesPerSecond: r.writes.rps };
   } finally {
     await worker?.stop();
     await server.stop();
@@ -320,10 +323,20 @@ async function main(): Promise<void> {
 
     if (eventsPhase) {
       const withoutSubscriber = rows.find((r) => r.operation === 'POST /Users')?.ours.rps;
-      log(await eventsReport(database, withoutSubscriber, 'in-process', undefined));
-      log(await eventsReport(database, withoutSubscriber, 'in-process', undefined, 100));
-      log(await eventsReport(database, withoutSubscriber, 'in-process', EVENT_RATE));
-      log(await eventsReport(database, withoutSubscriber, 'worker', EVENT_RATE));
+      log((await eventsReport(database, withoutSubscriber, 'in-process', undefined)).text);
+      const batched = await eventsReport(database, withoutSubscriber, 'in-process', undefined, 100);
+      log(batched.text);
+      // Half the highest create rate the service reached (issue 13): the paced runs' load, for a
+      // subscriber that takes single events and for one that takes batches.
+      const rate = EVENT_RATE ?? Math.max(1, Math.round(Math.max(withoutSubscriber ?? 0, batched.writesPerSecond) / 2));
+      log(
+        `\npaced runs at ${rate} req/s${EVENT_RATE === undefined ? ', half the highest write rate reached above' : ' (BENCH_EVENT_RATE)'}`,
+      );
+      for (const dispatcher of ['in-process', 'worker'] as const) {
+        for (const batchSize of [1, 100]) {
+          log((await eventsReport(database, withoutSubscriber, dispatcher, rate, batchSize)).text);
+        }
+      }
     }
 
     log('\nwhere the time goes (one request at a time, in this process, mean of repeated runs):');
