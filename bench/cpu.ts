@@ -15,13 +15,23 @@ function cpuOf(pid: number): number {
   }
 }
 
-/** The PostgreSQL server's processes on this machine (backends included), by their command name. */
-function postgresPids(): number[] {
+// A backend's title: "postgres: 15/main: <user> <database> <client address> <state>".
+const BACKEND = /^postgres: [^:]+: \S+ (\S+) (?:\d{1,3}(?:\.\d{1,3}){3}\(\d+\)|\[local\])/;
+
+/**
+ * The PostgreSQL server's processes on this machine, by their command name: its own (writer,
+ * checkpointer, autovacuum, …) and, with `database`, only the backends connected to that one, so
+ * that other work on the same server (another bench, a test run) does not count as ours.
+ */
+function postgresPids(database?: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      const backendOf = BACKEND.exec(title)?.[1];
+      if (database === undefined || backendOf === undefined || backendOf === database) pids.push(Number(entry));
     } catch {
       // The process ended while we looked.
     }
@@ -40,11 +50,11 @@ export interface CpuUse {
  * What the server and PostgreSQL have used so far; the difference of two snapshots divided by
  * the requests in between is each side's CPU per request. Undefined where /proc is missing.
  */
-export function cpuSnapshot(serverPid: number): CpuUse | undefined {
+export function cpuSnapshot(serverPid: number, database?: string): CpuUse | undefined {
   try {
     readdirSync('/proc');
   } catch {
     return undefined;
   }
-  return { server: cpuOf(serverPid), postgres: postgresPids().reduce((sum, pid) => sum + cpuOf(pid), 0) };
+  return { server: cpuOf(serverPid), postgres: postgresPids(database).reduce((sum, pid) => sum + cpuOf(pid), 0) };
 }

@@ -160,9 +160,9 @@ async function measureOne(
   try {
     const probe = scenario.probe === undefined ? undefined : await probeAnswer(server.origin, token, scenario.probe);
     const started = performance.now();
-    const before = cpuSnapshot(server.pid);
+    const before = cpuSnapshot(server.pid, database.name);
     const result = await measure(server.origin, token, scenario.requests(side.data), load);
-    const after = cpuSnapshot(server.pid);
+    const after = cpuSnapshot(server.pid, database.name);
     const latency = `p50 ${result.p50} ms, p99 ${result.p99} ms`;
     const perRequest = (seconds: number) => `${((seconds * 1e6) / result.sent).toFixed(0)} µs`;
     const cpu =
