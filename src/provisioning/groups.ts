@@ -12,6 +12,7 @@ import { buildSearchDocument } from '../scim/resource/search-document.js';
 import { validateResource } from '../scim/resource/validate.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { inTransaction, sqlOf, type Database, type Sql, type Transaction } from '../storage/db.js';
+import { MemberRefused } from '../storage/errors.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
 import type { GroupStore, GroupWrite } from '../storage/group-store.js';
 import type { Member, MemberRef, MemberStore } from '../storage/member-store.js';
@@ -113,7 +114,15 @@ export class Groups {
     const { memberChanges, documentOperations } = splitGroupPatch(parsePatchRequest(normalized.value));
     const sent = this.undeclared.inPatch(ctx, groupType(ctx), normalized.value);
     await this.undeclared.record(ctx, groupType(ctx), sent);
+    const additions =
+      documentOperations.length === 0 && ifMatch === undefined ? onlyAdditions(memberChanges) : undefined;
+    if (additions !== undefined) {
+      return this.result(ctx, await this.addMembersAtOnce(ctx, id, additions), projection, this.sql);
+    }
     const stored = await inTransaction(this.db, async (tx) => {
+      if (documentOperations.length === 0 && ifMatch === undefined && memberChanges.every(removesOnly)) {
+        return this.removeMembersOnly(tx, ctx, id, memberChanges);
+      }
       let written: StoredResource;
       let events: EventToAppend[] = [];
       if (documentOperations.length > 0) {
@@ -127,8 +136,8 @@ export class Groups {
         written = await this.groups.update(tx, ctx.tenantId, id, write);
         events = updated(ctx, type, id, current.document, write.document, { stored: written });
       } else {
-        // Membership only, the common case: one UPDATE takes the row lock and makes the new
-        // version; If-Match is checked against the version it replaced.
+        // Membership only, with If-Match: one UPDATE takes the row lock and makes the new
+        // version, checked against the one it replaced before any member changes.
         const touched = await this.groups.touch(tx, ctx.tenantId, id);
         if (touched === undefined) throw notFound(id);
         checkIfMatch(ifMatch, touched.version - 1);
@@ -140,6 +149,65 @@ export class Groups {
       return written;
     });
     return this.result(ctx, stored, projection, this.sql);
+  }
+
+  /**
+   * A PATCH that only adds members, the commonest one (providers push a group's members a few at
+   * a time): one statement, outside a transaction of round trips (MemberStore.addToGroup), so
+   * writers to one group hold its row lock for that statement alone.
+   */
+  private async addMembersAtOnce(
+    ctx: TenantContext,
+    id: string,
+    members: readonly MemberReference[],
+  ): Promise<StoredResource> {
+    if (members.some((m) => m.value === id))
+      throw new ScimError(400, 'invalidValue', 'A group cannot be a member of itself.');
+    // An event for each kind a member may turn out to be: the statement keeps the one of the
+    // kind it is, for the members it added. The group's externalId comes from its row there too.
+    const ref = { id, externalId: undefined };
+    const events = membershipChanged(
+      ctx,
+      'member_added',
+      ref,
+      members.flatMap((m) => (m.type === undefined ? KINDS : [m.type]).map((type) => ({ id: m.value, type }))),
+    );
+    try {
+      const stored = await this.members.addToGroup(this.sql, ctx.tenantId, id, members, events, ctx.declaredVersion);
+      if (stored === undefined) throw notFound(id);
+      return stored;
+    } catch (error) {
+      if (error instanceof MemberRefused) throw refusedMember(members, error);
+      throw error;
+    }
+  }
+
+  /**
+   * A PATCH that only removes members: the member rows first, then one statement that takes the
+   * group's row lock, makes its new version and appends the events, so writers to one group
+   * hold its lock for that statement and the commit, not for every round trip of the
+   * transaction. (Removing takes no lock on the group: adding does, through the members' foreign
+   * key, which is why additions go first to the group row, in addMembersAtOnce.)
+   */
+  private async removeMembersOnly(
+    tx: Transaction,
+    ctx: TenantContext,
+    id: string,
+    changes: readonly MemberChange[],
+  ): Promise<StoredResource> {
+    const delta = new MembershipDelta();
+    for (const change of changes) await this.applyMemberChange(tx, ctx, id, change, delta);
+    // The group's externalId goes into the events from its row, in the statement (withMembershipEvents).
+    const ref = { id, externalId: undefined };
+    const touched = await this.groups.touchWithEvents(
+      tx,
+      ctx.tenantId,
+      id,
+      membershipChanged(ctx, 'member_removed', ref, delta.changes.removed),
+      ctx.declaredVersion,
+    );
+    if (touched === undefined) throw notFound(id);
+    return touched;
   }
 
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
@@ -379,4 +447,33 @@ function valueEqualities(filter: Filter): string[] | undefined {
     return left === undefined || right === undefined ? undefined : [...left, ...right];
   }
   return undefined;
+}
+
+/**
+ * The members a PATCH adds when adding is all it does, each id named once; undefined otherwise
+ * (and for the odd request naming a member twice, which the general path checks entry by entry).
+ */
+function onlyAdditions(changes: readonly MemberChange[]): MemberReference[] | undefined {
+  const members: MemberReference[] = [];
+  for (const change of changes) {
+    if (change.kind !== 'add') return undefined;
+    members.push(...change.members);
+  }
+  if (members.length === 0 || new Set(members.map((m) => m.value)).size !== members.length) return undefined;
+  return members;
+}
+
+const KINDS = ['User', 'Group'] as const;
+
+function removesOnly(change: MemberChange): boolean {
+  return change.kind === 'removeAll' || (change.kind === 'removeMatching' && change.replacement === undefined);
+}
+
+/** The 400 a refused member gets, worded as the general path words it (addMembers). */
+function refusedMember(members: readonly MemberReference[], refused: MemberRefused): ScimError {
+  const claimed = members.find((m) => m.value === refused.memberId)?.type;
+  if (refused.kind === undefined || claimed === undefined) {
+    return new ScimError(400, 'invalidValue', `Member ${refused.memberId} is not a User or Group of this tenant.`);
+  }
+  return new ScimError(400, 'invalidValue', `Member ${refused.memberId} is a ${refused.kind}, not a ${claimed}.`);
 }

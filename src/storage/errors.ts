@@ -29,6 +29,22 @@ export class SchemaChanged extends Error {
 }
 
 /**
+ * A statement that adds group members found one that is not a User or Group of the tenant
+ * (`kind` undefined), or not of the type the request said (`kind` is what it is): nothing was
+ * written (scim_member_refused(), member-store.ts).
+ */
+export class MemberRefused extends Error {
+  override name = 'MemberRefused';
+  constructor(
+    readonly memberId: string,
+    readonly kind: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`member ${memberId} refused`, options);
+  }
+}
+
+/**
  * The database could not be reached, or ended the session: it is restarting, failing over, out
  * of connections, or the network between us broke. A statement in flight may or may not have
  * committed (only a lost COMMIT leaves that open), and the request may be retried once the
@@ -40,6 +56,7 @@ export class DatabaseUnavailable extends Error {
 
 const UNIQUE = '23505';
 const SCHEMA_CHANGED = 'SC001';
+const MEMBER_REFUSED = 'SC002';
 const RETRYABLE = new Set(['40001', '40P01']);
 const CANCELED = '57014';
 // 57P01–57P03: shutting down, crashed, not yet accepting connections; 53300: too many connections;
@@ -89,6 +106,11 @@ export function translateError(error: unknown): unknown {
     return new TransactionConflict('transaction conflict', { cause: error });
   if (code === CANCELED) return new StatementCanceled('statement canceled', { cause: error });
   if (code === SCHEMA_CHANGED) return new SchemaChanged('schemas changed', { cause: error });
+  if (code === MEMBER_REFUSED) {
+    const { message, detail } = error as { message?: unknown; detail?: unknown };
+    const kind = typeof detail === 'string' && detail !== '' ? detail : undefined;
+    return new MemberRefused(typeof message === 'string' ? message : '', kind, { cause: error });
+  }
   if (unavailable(error, code)) return new DatabaseUnavailable('database unavailable', { cause: error });
   return error;
 }

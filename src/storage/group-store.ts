@@ -7,6 +7,7 @@ import {
   type ResourceRow,
   type StoredResource,
 } from './resource-rows.js';
+import { eventsParameter, withMembershipEvents, type EventToAppend } from './outbox.js';
 import { preparedSql } from './prepared-sql.js';
 import { firstRow, pageOf } from './resource-page.js';
 
@@ -18,6 +19,9 @@ export interface GroupWrite {
 }
 
 const RETURNING = 'id, document, version, created_at, updated_at';
+const TOUCH = `UPDATE scim_groups AS r SET version = version + 1, updated_at = now() WHERE r.tenant_id = $1 AND r.id = $2::uuid
+RETURNING ${RETURNING}`;
+const TOUCH_WITH_EVENTS = preparedSql(withMembershipEvents(TOUCH, 3, 4));
 
 const INSERT = `INSERT INTO scim_groups (tenant_id, id, display_name, external_id, document, search)
 VALUES ($1, $2::uuid, $3, $4, $5::jsonb, $6::jsonb)
@@ -68,14 +72,26 @@ export class GroupStore {
    * The UPDATE also takes the row lock; undefined when there is no such group.
    */
   async touch(q: Transaction, tenantId: string, id: string): Promise<StoredResource | undefined> {
-    const rows = await q.rows<ResourceRow[]>(
-      preparedSql(
-        `UPDATE scim_groups SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2::uuid RETURNING ${RETURNING}`,
-      ),
-      tenantId,
-      id,
-    );
-    const row = rows[0];
+    const row = (await q.rows<ResourceRow[]>(preparedSql(TOUCH), tenantId, id))[0];
+    return row === undefined ? undefined : toStoredResource(row);
+  }
+
+  /**
+   * touch() and, in the same statement, the membership events of the change (outbox.ts,
+   * withMembershipEvents): the last statement of a membership-only PATCH, so that writers to
+   * one group hold its row lock for this statement and the commit only. `fence`: the tenant's
+   * declared-schema version the request was validated at, if any.
+   */
+  async touchWithEvents(
+    q: Transaction,
+    tenantId: string,
+    id: string,
+    events: readonly EventToAppend[],
+    fence: number | undefined,
+  ): Promise<StoredResource | undefined> {
+    const row = (
+      await q.rows<ResourceRow[]>(TOUCH_WITH_EVENTS, tenantId, id, eventsParameter(events), fence ?? null)
+    )[0];
     return row === undefined ? undefined : toStoredResource(row);
   }
 

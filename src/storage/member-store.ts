@@ -1,5 +1,8 @@
-import type { Transaction } from './db.js';
+import type { Sql, Transaction } from './db.js';
+import { translateError } from './errors.js';
+import { eventsParameter, memberAdditionEvents, type EventToAppend } from './outbox.js';
 import { preparedSql } from './prepared-sql.js';
+import { toStoredResource, type ResourceRow, type StoredResource } from './resource-rows.js';
 
 export type MemberType = 'User' | 'Group';
 
@@ -23,6 +26,46 @@ interface MemberRow {
 
 const toMemberRef = (row: MemberRow): MemberRef => ({ id: row.member_id, type: row.member_type });
 
+const ADDITION_EVENTS = memberAdditionEvents(5, 6);
+
+/*
+ * A PATCH that only adds members, as one statement (MemberStore.addToGroup): the group's new
+ * version, which takes its row lock first, the members checked and held (FOR KEY SHARE, as
+ * kinds() does), the rows added, and the events of those actually added. A member that is no
+ * User or Group of the tenant, or not of the type given, fails the statement whole. For a group
+ * that does not exist nothing is checked or written, and no row comes back.
+ */
+const ADD_TO_GROUP = preparedSql(`WITH w AS (
+    UPDATE scim_groups AS r SET version = version + 1, updated_at = now()
+     WHERE r.tenant_id = $1 AND r.id = $2::uuid
+    RETURNING r.id, r.document, r.version, r.created_at, r.updated_at
+  ), wanted AS (
+    SELECT c.id, c.type, c.ord FROM unnest($3::uuid[], $4::text[]) WITH ORDINALITY AS c(id, type, ord)
+  ), users AS (
+    SELECT id FROM scim_users
+     WHERE tenant_id = $1 AND id = ANY($3::uuid[]) AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM w) FOR KEY SHARE
+  ), groups AS (
+    SELECT id FROM scim_groups WHERE tenant_id = $1 AND id = ANY($3::uuid[]) AND EXISTS (SELECT 1 FROM w) FOR KEY SHARE
+  ), kinds AS (
+    SELECT c.id, c.type, c.ord,
+           coalesce((SELECT 'User' FROM users u WHERE u.id = c.id), (SELECT 'Group' FROM groups g WHERE g.id = c.id)) AS kind
+      FROM wanted c
+  ), refused AS (
+    SELECT id, kind FROM kinds
+     WHERE EXISTS (SELECT 1 FROM w) AND (kind IS NULL OR kind <> coalesce(type, kind)) ORDER BY ord LIMIT 1
+  ), added AS (
+    INSERT INTO scim_group_members (tenant_id, group_id, member_id, member_type)
+    SELECT $1, $2::uuid, k.id, k.kind FROM kinds k
+     WHERE k.kind IS NOT NULL AND EXISTS (SELECT 1 FROM w) AND NOT EXISTS (SELECT 1 FROM refused) ORDER BY k.ord
+    ON CONFLICT DO NOTHING
+    RETURNING member_id, member_type
+  ),
+  ${ADDITION_EVENTS.ctes}
+  SELECT w.id, w.document, w.version, w.created_at, w.updated_at
+    FROM w
+   WHERE ${ADDITION_EVENTS.fenceHolds}
+     AND coalesce((SELECT scim_member_refused(id, kind) FROM refused), true)`);
+
 /**
  * Direct memberships, one row each, so changing k members of a group of n costs O(k)
  * (docs/architecture.md, "Memberships").
@@ -45,6 +88,40 @@ export class MemberStore {
       ids,
     );
     return new Map(rows.map((r) => [r.id, r.type]));
+  }
+
+  /**
+   * Adds members to a group, gives it its new version and appends the events of the members
+   * actually added, in one statement outside any transaction (ADD_TO_GROUP): writers to one group
+   * hold its row lock for this statement only. `members` must name each id once; `events` holds
+   * member_added events for them, of each kind a member may be: those of the members added, as
+   * the kind each is, are kept. Undefined when there is no such group; throws MemberRefused,
+   * having written nothing, for a member that is not one of the tenant's Users or Groups or not
+   * of the type given. `fence`: the declared-schema version the request was validated at.
+   */
+  async addToGroup(
+    q: Sql,
+    tenantId: string,
+    groupId: string,
+    members: readonly { readonly value: string; readonly type: MemberType | undefined }[],
+    events: readonly EventToAppend[],
+    fence: number | undefined,
+  ): Promise<StoredResource | undefined> {
+    try {
+      const rows = await q.rows<ResourceRow[]>(
+        ADD_TO_GROUP,
+        tenantId,
+        groupId,
+        members.map((m) => m.value),
+        members.map((m) => m.type ?? null),
+        eventsParameter(events),
+        fence ?? null,
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : toStoredResource(row);
+    } catch (error) {
+      throw translateError(error);
+    }
   }
 
   /**

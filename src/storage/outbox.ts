@@ -59,10 +59,11 @@ const FENCE = (fence: string, events: string, after = '') => `fence AS (
 const PENDING_COLUMNS =
   'position, ord, tenant_id, id, type, resource_type, resource_id, external_id, data, changed_attributes, mapped';
 
-// PENDING_COLUMNS' values for each event e.doc of the parameter, `data` being its data.
-const pendingValues = (data: string) => `drawn.position, e.ord, $1,
+// PENDING_COLUMNS' values for each event e.doc of the parameter, `data` being its data and
+// `externalId` the resource's externalId.
+const pendingValues = (data: string, externalId = "e.doc ->> 'externalId'") => `drawn.position, e.ord, $1,
     (e.doc ->> 'id')::uuid, e.doc ->> 'type', e.doc ->> 'resourceType', (e.doc ->> 'resourceId')::uuid,
-    e.doc ->> 'externalId', ${data},
+    ${externalId}, ${data},
     ARRAY(SELECT jsonb_array_elements_text(e.doc -> 'changedAttributes')), e.doc -> 'mapped'`;
 
 const APPEND = preparedSql(`WITH ${FENCE('$3::bigint', '$2::jsonb')}
@@ -84,6 +85,33 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  * lastModified and version, which only the database knows before the statement returns.
  */
 export function withEvents(statement: string, eventsParam: number, fenceParam: number): string {
+  return appendingFrom(
+    statement,
+    eventsParam,
+    fenceParam,
+    pendingValues(
+      `jsonb_set(e.doc -> 'data', '{meta}', coalesce(e.doc -> 'data' -> 'meta', '{}') || jsonb_build_object(
+             'created', ${iso('w.created_at')}, 'lastModified', ${iso('w.updated_at')},
+             'version', 'W/"' || w.version || '"'))`,
+    ),
+  );
+}
+
+/**
+ * withEvents() for a group's membership events (member_added, member_removed), written with the
+ * statement that takes the group's row: their data is the membership, kept as it is, and their
+ * externalId the group's, from the row (`w.document`), which the caller has not read.
+ */
+export function withMembershipEvents(statement: string, eventsParam: number, fenceParam: number): string {
+  return appendingFrom(
+    statement,
+    eventsParam,
+    fenceParam,
+    pendingValues("e.doc -> 'data'", "w.document ->> 'externalId'"),
+  );
+}
+
+function appendingFrom(statement: string, eventsParam: number, fenceParam: number, values: string): string {
   const events = `$${eventsParam}::jsonb`;
   const fence = `$${fenceParam}::bigint`;
   // The fence reads w, so the row is written, and locked, before the position is drawn.
@@ -91,16 +119,36 @@ export function withEvents(statement: string, eventsParam: number, fenceParam: n
   ${FENCE(fence, events, ' AND EXISTS (SELECT 1 FROM w)')},
   appended AS (
     INSERT INTO outbox_pending (${PENDING_COLUMNS})
-    SELECT ${pendingValues(
-      `jsonb_set(e.doc -> 'data', '{meta}', coalesce(e.doc -> 'data' -> 'meta', '{}') || jsonb_build_object(
-             'created', ${iso('w.created_at')}, 'lastModified', ${iso('w.updated_at')},
-             'version', 'W/"' || w.version || '"'))`,
-    )}
+    SELECT ${values}
       FROM drawn, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
   )
   SELECT * FROM w
    WHERE CASE WHEN ${fence} IS NULL OR jsonb_array_length(${events}) = 0 OR EXISTS (SELECT 1 FROM fence) THEN true
               ELSE scim_schema_changed() END`;
+}
+
+/**
+ * For a statement that has written the group row as CTE `w` and its new member rows as CTE
+ * `added` (member_id, member_type): the CTEs that append, of the membership events in
+ * `$eventsParam`, those about a member that was added, as the kind it is (data.member.value
+ * and .type), and the condition the statement's final SELECT must hold for the schema fence
+ * (withEvents() says how both work).
+ */
+export function memberAdditionEvents(eventsParam: number, fenceParam: number): { ctes: string; fenceHolds: string } {
+  const events = `$${eventsParam}::jsonb`;
+  const fence = `$${fenceParam}::bigint`;
+  return {
+    ctes: `${FENCE(fence, events, ' AND EXISTS (SELECT 1 FROM w) AND EXISTS (SELECT 1 FROM added)')},
+  appended AS (
+    INSERT INTO outbox_pending (${PENDING_COLUMNS})
+    SELECT ${pendingValues("e.doc -> 'data'", "w.document ->> 'externalId'")}
+      FROM drawn, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
+     WHERE EXISTS (SELECT 1 FROM added a WHERE a.member_id = (e.doc -> 'data' -> 'member' ->> 'value')::uuid
+                                           AND a.member_type = e.doc -> 'data' -> 'member' ->> 'type')
+  )`,
+    fenceHolds: `CASE WHEN ${fence} IS NULL OR NOT EXISTS (SELECT 1 FROM added) OR EXISTS (SELECT 1 FROM fence) THEN true
+              ELSE scim_schema_changed() END`,
+  };
 }
 
 /** The parameter withEvents() and append() read the events from. */

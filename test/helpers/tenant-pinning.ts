@@ -38,6 +38,8 @@ export const TENANT_ARGUMENT: Readonly<Record<string, number | null>> = {
   scim_sequence_events: 0,
   // Only raises SQLSTATE SC001 (prisma/migrations/*_schema_fence).
   scim_schema_changed: null,
+  // Only raises SQLSTATE SC002 (prisma/migrations/*_member_refused).
+  scim_member_refused: null,
 };
 
 // Tables the check leaves alone: migration bookkeeping, read by /readyz, not by a tenant's request.
