@@ -3,17 +3,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 // Linux's USER_HZ: /proc reports CPU time in these ticks.
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
-function cpuOf(pid: number): number {
+/** CPU seconds (user + system) a process has used so far; undefined once it is gone. */
+export function processCpu(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
   } catch {
-    return 0;
+    return undefined;
   }
 }
+
+const cpuOf = (pid: number): number => processCpu(pid) ?? 0;
 
 // A backend's title: "postgres: 15/main: <user> <database> <client address> <state>".
 const BACKEND = /^postgres: [^:]+: \S+ (\S+) (?:\d{1,3}(?:\.\d{1,3}){3}\(\d+\)|\[local\])/;

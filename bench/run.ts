@@ -4,7 +4,6 @@
  * load; prints throughput, latency and their ratio per operation. A report, not a test: it exits
  * 0 whether or not the targets are met.
  */
-import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { passes, table, type Row } from './report.js';
 import { SCENARIOS, type BenchRequest, type RunData, type Scenario } from './scenarios.js';
 import { GROUP_MEMBER_COUNT, seed, seedShapeDiffers, TENANT_ID, USER_COUNT, type UserRange } from './seed.js';
 import { freePort, HOST, killAll, startServer, startWorker, type ServerProcess } from './servers.js';
+import { ADMIN_TOKEN, issueToken, serviceEnv } from './service-env.js';
 import { profileSummary, stageBreakdown } from './stages.js';
 import { cpuSnapshot } from './cpu.js';
 import { measureEvents } from './events.js';
@@ -62,43 +62,8 @@ interface Side {
   start(database: BenchDatabase, profileDir?: string): Promise<{ server: ServerProcess; token: string }>;
 }
 
-const ADMIN_TOKEN = `adm_${randomBytes(16).toString('hex')}`;
-const JWT_SECRET = randomBytes(32).toString('hex');
-const WEBHOOK_SECRET_ENCRYPTION_KEYS = `bench:${randomBytes(32).toString('base64')}`;
-
-/** The environment main.ts reads, as a deployment would set it. */
-function serviceEnv(database: BenchDatabase, port: number): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    NODE_ENV: 'production',
-    HOST,
-    PORT: String(port),
-    PUBLIC_URL: `http://${HOST}:${port}`,
-    DATABASE_URL: database.url,
-    DATABASE_POOL_SIZE: String(POOL_SIZE),
-    ADMIN_TOKEN,
-    JWT_SECRET,
-    WEBHOOK_SECRET_ENCRYPTION_KEYS,
-    LOG_LEVEL: 'warn',
-    // Every connection is the seeded tenant's: the per-tenant admission limit (docs/operations.md)
-    // would answer some of them 429, and it is not what the bench measures.
-    TENANT_MAX_CONCURRENT_REQUESTS: '0',
-  };
-}
-
-/** A SCIM token for the seeded tenant, issued the only way tokens are: by the admin API. */
-async function issueToken(origin: string): Promise<string> {
-  const response = await fetch(`${origin}/admin/v1/tenants/${TENANT_ID}/tokens`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ description: 'npm run bench' }),
-  });
-  const body = (await response.json()) as { token?: unknown };
-  if (response.status !== 201 || typeof body.token !== 'string') {
-    throw new Error(`issuing a SCIM token failed: ${response.status} ${JSON.stringify(body)}`);
-  }
-  return body.token;
-}
+/** The environment main.ts reads, with the bench's pool. */
+const serviceEnvOf = (database: BenchDatabase, port: number) => serviceEnv(database.url, port, POOL_SIZE);
 
 let scimToken: string | undefined;
 
@@ -108,9 +73,9 @@ const OURS: Side = {
   async start(database, profileDir) {
     const port = await freePort();
     const args = [...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), 'dist/main.js'];
-    const server = await startServer('service', args, serviceEnv(database, port), ROOT, port, '/readyz');
+    const server = await startServer('service', args, serviceEnvOf(database, port), ROOT, port, '/readyz');
     // Issued once: the token row and JWT secret outlive each restart.
-    scimToken ??= await issueToken(server.origin);
+    scimToken ??= await issueToken(server.origin, TENANT_ID, 'npm run bench');
     return { server, token: scimToken };
   },
 };
@@ -122,7 +87,7 @@ const BASELINE: Side = {
     const port = await freePort();
     const profiling = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
     const args = [...profiling, '--import', 'tsx', 'bench/baseline-server.ts'];
-    const server = await startServer('baseline', args, serviceEnv(database, port), ROOT, port, '/readyz');
+    const server = await startServer('baseline', args, serviceEnvOf(database, port), ROOT, port, '/readyz');
     // The baseline checks no token; it gets the same header so both parse the same requests.
     return { server, token: 'unchecked' };
   },
@@ -210,14 +175,14 @@ async function eventsReport(
   await database.settle();
   const port = await freePort();
   const env = {
-    ...serviceEnv(database, port),
+    ...serviceEnvOf(database, port),
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     DISPATCHER: dispatcher === 'worker' ? 'off' : 'in-process',
   };
   const server = await startServer('service', ['dist/main.js'], env, ROOT, port, '/readyz');
   const worker = dispatcher === 'worker' ? startWorker(env, ROOT) : undefined;
   try {
-    scimToken ??= await issueToken(server.origin);
+    scimToken ??= await issueToken(server.origin, TENANT_ID, 'npm run bench');
     const r = await measureEvents(
       server.origin,
       scimToken,
@@ -342,7 +307,7 @@ async function main(): Promise<void> {
     log('\nwhere the time goes (one request at a time, in this process, mean of repeated runs):');
     if (scimToken !== undefined) {
       log(
-        await stageBreakdown(database.url, serviceEnv(database, 0), scimToken, scenarios, {
+        await stageBreakdown(database.url, serviceEnvOf(database, 0), scimToken, scenarios, {
           newMembers: STAGE_MEMBERS,
         }),
       );

@@ -59,10 +59,12 @@ const sqlArray = (values: readonly string[]) => `ARRAY[${values.map((v) => `'${v
  * values, and `$pr` listing every present attribute path. created_at is spread out so the
  * (tenant_id, created_at, id) index looks like a real one.
  */
-const SEED_USERS = `
-INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search, created_at, updated_at)
-SELECT $1, md5('bench-user-' || n)::uuid, u.user_name, 'ext-' || n, true,
-       jsonb_build_object(
+/**
+ * A seeded user's document and search columns, as the service stores them for the same request
+ * (checked by seedShapeDiffers), for user number `n` with the row `u` (user_name, given,
+ * family); scale-seed.ts seeds the same shape.
+ */
+export const USER_DOCUMENT_AND_SEARCH = `jsonb_build_object(
          'schemas', '["urn:ietf:params:scim:schemas:core:2.0:User"]'::jsonb,
          'externalId', 'ext-' || n,
          'userName', u.user_name,
@@ -79,7 +81,12 @@ SELECT $1, md5('bench-user-' || n)::uuid, u.user_name, 'ext-' || n, true,
          'title', 'engineer',
          'active', true,
          'emails', jsonb_build_array(jsonb_build_object('value', lower(u.user_name), 'type', 'work', 'primary', true)),
-         '$pr', '["active","displayname","emails","emails.primary","emails.type","emails.value","externalid","name","name.familyname","name.formatted","name.givenname","title","username"]'::jsonb),
+         '$pr', '["active","displayname","emails","emails.primary","emails.type","emails.value","externalid","name","name.familyname","name.formatted","name.givenname","title","username"]'::jsonb)`;
+
+const SEED_USERS = `
+INSERT INTO scim_users (tenant_id, id, user_name, external_id, active, document, search, created_at, updated_at)
+SELECT $1, md5('bench-user-' || n)::uuid, u.user_name, 'ext-' || n, true,
+       ${USER_DOCUMENT_AND_SEARCH},
        now() - make_interval(secs => $2 - n), now() - make_interval(secs => $2 - n)
   FROM generate_series(1, $2::int) AS n,
        LATERAL (SELECT 'Bench.User' || n || '@Example.com' AS user_name,
