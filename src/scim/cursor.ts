@@ -6,6 +6,12 @@ import { isUuid } from './resource/ids.js';
 export interface CursorPosition {
   readonly createdAt: string;
   readonly id: string;
+  /**
+   * totalResults as the first page counted it, carried to the pages after it: counting a tenant
+   * of a million users on every page of an export cost more than the page (issue 13). Absent in
+   * cursors issued before it was carried; such a page counts again.
+   */
+  readonly total?: number;
 }
 
 /**
@@ -21,7 +27,9 @@ export function queryFingerprint(parts: readonly string[]): string {
  * a cursor never expires and every resource that exists throughout an export is returned once.
  */
 export function encodeCursor(position: CursorPosition, fingerprint: string): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id, fingerprint])).toString('base64url');
+  const fields: unknown[] = [position.createdAt, position.id, fingerprint];
+  if (position.total !== undefined) fields.push(position.total);
+  return Buffer.from(JSON.stringify(fields)).toString('base64url');
 }
 
 export function decodeCursor(cursor: string, fingerprint: string): CursorPosition {
@@ -31,10 +39,11 @@ export function decodeCursor(cursor: string, fingerprint: string): CursorPositio
   } catch {
     parsed = undefined;
   }
-  if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
-  const [createdAt, id, issuedFor] = parsed as unknown[];
+  if (!Array.isArray(parsed) || parsed.length < 3 || parsed.length > 4) throw invalid();
+  const [createdAt, id, issuedFor, total] = parsed as unknown[];
   if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || typeof id !== 'string' || !isUuid(id))
     throw invalid();
+  if (total !== undefined && !(typeof total === 'number' && Number.isSafeInteger(total) && total >= 0)) throw invalid();
   if (issuedFor !== fingerprint) {
     throw new ScimError(
       400,
@@ -42,7 +51,7 @@ export function decodeCursor(cursor: string, fingerprint: string): CursorPositio
       'This cursor was issued for a different filter or sort order (RFC 9865).',
     );
   }
-  return { createdAt, id };
+  return total === undefined ? { createdAt, id } : { createdAt, id, total };
 }
 
 function invalid(): ScimError {

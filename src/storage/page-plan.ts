@@ -43,11 +43,16 @@ export function planPage(type: ResourceTypeDefinition, query: ListQuery, options
   ]);
   const after = query.cursor === '' ? undefined : decodeCursor(query.cursor, fingerprint);
   return {
-    request: { ...base, offset: 0, limit: query.count, keyset: { after, descending } },
+    request: {
+      ...base,
+      offset: 0,
+      limit: query.count,
+      keyset: { after, descending, ...(after?.total === undefined ? {} : { total: after.total }) },
+    },
     nextCursor(page) {
       const last = page.resources.at(-1);
       return page.hasMore && last !== undefined
-        ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }, fingerprint)
+        ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id, total: page.total }, fingerprint)
         : undefined;
     },
   };

@@ -20,8 +20,8 @@ function pastKeyset(after: { createdAt: string; id: string }, descending: boolea
 /**
  * One page and the total. The filter's placeholders are numbered from $1; the tenant, the
  * keyset and the limit take the next ones. Index paging counts with a window function in the
- * same round trip; cursor paging counts separately, since the keyset narrows the rows it reads;
- * a unique-key lookup needs neither. `columns` are read from the row aliased `r`
+ * same round trip; cursor paging counts separately on its first page, since the keyset narrows
+ * the rows it reads, and carries that count in its cursor; a unique-key lookup needs neither. `columns` are read from the row aliased `r`
  * (RESOURCE_COLUMNS and what a store adds).
  */
 export async function pageOf(
@@ -75,7 +75,8 @@ export async function pageOf(
     );
     return {
       resources: rows.slice(0, request.limit).map(toStoredResource),
-      total: await count(),
+      // The first page counts; the pages after it carry that count in their cursor.
+      total: request.keyset.total ?? (await count()),
       hasMore: rows.length > request.limit,
     };
   }

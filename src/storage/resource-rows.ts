@@ -78,5 +78,7 @@ export interface PageRequest {
   readonly keyset?: {
     readonly after: { readonly createdAt: string; readonly id: string } | undefined;
     readonly descending: boolean;
+    /** totalResults as the first page counted it (CursorPosition.total): not counted again. */
+    readonly total?: number;
   };
 }

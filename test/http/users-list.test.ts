@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { statementsDuring } from '../helpers/pg-statements.js';
 import { ENTERPRISE_SCHEMA, expectScimError, scimTenant, USER_SCHEMA, type ScimClient } from '../helpers/scim.js';
 
 let t: TestApp;
@@ -226,6 +227,25 @@ describe('cursor paging (RFC 9865)', () => {
     expect(second.nextCursor).toBeUndefined();
     const seen = [...first.Resources, ...second.Resources].map((r) => r.id);
     expect(seen).toEqual([...Object.values(ids), late.id]);
+    expect((await scim.call('DELETE', `/Users/${late.id}`)).statusCode).toBe(204);
+  });
+
+  it('counts totalResults on the first page and carries it in the cursor, not counting again (RFC 9865 §2)', async () => {
+    const first = await page('cursor=&count=2');
+    expect(first.totalResults).toBe(4);
+    const late = await scim.createUser({ userName: 'counted-once@example.com' });
+    await t.deps.requestLog.flush();
+    const sent = await statementsDuring(() =>
+      scim.call('GET', `/Users?cursor=${encodeURIComponent(first.nextCursor ?? '')}&count=2`),
+    );
+    expect(sent.filter((s) => /count\(\*\)/.test(s))).toEqual([]);
+    const second = await page(`cursor=${encodeURIComponent(first.nextCursor ?? '')}&count=2`);
+    // The export's total as it began; the user created since is still returned, at its end.
+    expect(second.totalResults).toBe(4);
+    const third = await page(`cursor=${encodeURIComponent(second.nextCursor ?? '')}&count=2`);
+    expect(third.totalResults).toBe(4);
+    expect(third.Resources.map((r) => r.id)).toContain(late.id);
+    expect((await page('cursor=&count=2')).totalResults).toBe(5);
     expect((await scim.call('DELETE', `/Users/${late.id}`)).statusCode).toBe(204);
   });
 
