@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export interface DatabaseServer {
@@ -51,7 +52,8 @@ export async function startEmbeddedDatabase(
   await chmod(directory, 0o700);
   const release = await lockDataDir(directory);
   try {
-    const db = await PGlite.create({ dataDir: join(directory, 'pgdata') });
+    // pg_trgm: the trigram indexes of co, sw and ew filters (migration *_substring_indexes).
+    const db = await PGlite.create({ dataDir: join(directory, 'pgdata'), extensions: { pg_trgm } });
     // libpq's socket naming: <directory>/.s.PGSQL.<port>, port 5432 by default.
     const socketPath = join(directory, '.s.PGSQL.5432');
     await rm(socketPath, { force: true });

@@ -372,6 +372,9 @@ class FilterCompiler {
     const text = column.folded === true && typeof value === 'string' ? value : normalized;
     const bind = (v: JsonValue) => (column.folded === true ? `lower(${this.params.add(v)})` : this.params.add(v));
     if (isSubstringOperator(operator)) {
+      // A trigram index serves it (userName, a group's displayName), but only a plan made for the
+      // pattern knows how few rows it matches: a generic one read the tenant's whole btree.
+      this.planPerValue = true;
       return `(${column.sql} LIKE ${bind(likePattern(operator, typeof text === 'string' ? text : JSON.stringify(text)))})`;
     }
     const bound = bind(text);
