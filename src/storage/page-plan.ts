@@ -30,7 +30,9 @@ export function planPage(type: ResourceTypeDefinition, query: ListQuery, options
     whereParams: whereParams.values,
     orderBy,
     orderByParams: orderByParams.values,
-    planPerValue: compiled?.planPerValue === true,
+    // A sorted page is planned for its tenant: a generic plan assumes a tenant of average size,
+    // and sorted a tenant of a million users in memory rather than walk the sort index.
+    planPerValue: compiled?.planPerValue === true || query.sortBy !== undefined,
     atMostOne: compiled?.atMostOne === true,
   };
   if (query.cursor === undefined) {

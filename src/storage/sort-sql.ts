@@ -21,6 +21,7 @@ export function compileSort(
   const resolved = resolvePath(type, sortBy, 'invalidValue');
   const name = resolved.attribute.name;
   const sub = resolved.subAttribute?.name;
+  const stored = resolved.extension || sub !== undefined ? undefined : type.storage.columns[name];
   let expression: string;
   if (resolved.schema === undefined) {
     const columns: Readonly<Record<string, string>> = {
@@ -43,6 +44,11 @@ export function compileSort(
       );
     }
     expression = column;
+  } else if (stored !== undefined) {
+    // A core attribute with a column of its own (userName, a group's displayName): the column,
+    // folded as its shadow value is, so the (tenant_id, lower(column) COLLATE "C", id) index
+    // serves the order, which a shadow path bound as a parameter never can.
+    expression = `${stored.folded ? `lower(r.${stored.column})` : `r.${stored.column}`} COLLATE "C"`;
   } else {
     const keys = resolved.extension ? [resolved.schema.id.toLowerCase(), name.toLowerCase()] : [name.toLowerCase()];
     if (sub !== undefined) keys.push(sub.toLowerCase());

@@ -125,6 +125,22 @@ async function listStatement(
   return statement;
 }
 
+/** The page statement of a sorted list, unfiltered: the first page of `sortBy`. */
+async function sortedStatement(
+  type: ResourceTypeDefinition,
+  sortBy: string,
+): Promise<{ sql: string; params: unknown[] }> {
+  const { sql, sent } = recorder();
+  const query = parseListQuery(type, { sortBy }, { defaultCount: 100, maxCount: 1000 });
+  const { request } = planPage(type, query, { tenantId: 't1', baseUrl: 'https://scim.example.com/scim/v2/t1' });
+  await (type.id === 'User'
+    ? new UserStore().page(sql, 't1', request, true)
+    : new GroupStore().page(sql, 't1', request));
+  const statement = sent[0];
+  if (statement === undefined) throw new Error('the store sent no statement');
+  return statement;
+}
+
 async function plan(type: ResourceTypeDefinition, filter: string): Promise<string> {
   const statement = await listStatement(type, filter);
   const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.sql}`, statement.params);
@@ -174,6 +190,20 @@ describe('the list queries identity providers match with are index lookups (EXPL
       expect(text).not.toMatch(/Seq Scan on scim_(users|groups|group_members)/);
     },
   );
+});
+
+describe('a page sorted by userName or displayName walks its sort index (EXPLAIN)', () => {
+  it.each([
+    ['User', 'userName', 'scim_users_user_name_sort_idx'],
+    ['Group', 'displayName', 'scim_groups_display_name_sort_idx'],
+  ])('%s sortBy=%s uses %s, and is planned per request', async (typeName, sortBy, index) => {
+    const statement = await sortedStatement(typeNamed(typeName), sortBy);
+    expect(statementName(statement.sql)).toBeUndefined();
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.sql}`, statement.params);
+    const text = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toContain(index);
+    expect(text).not.toMatch(/Seq Scan on scim_(users|groups)/);
+  });
 });
 
 describe("a tenant's extension attributes are indexed like core ones (EXPLAIN)", () => {
