@@ -88,6 +88,24 @@ describe('a user read is one statement, User.groups included (RFC 7643 §4.1.2)'
     }
   });
 
+  it('a list page reads the groups of the users it shows only, and counts the tenant apart (RFC 7644 §3.4.2.4)', async () => {
+    const user = await userInTwoGroups('page');
+    for (const query of ['startIndex=1&count=2', 'sortBy=userName&startIndex=2&count=1']) {
+      let body: { totalResults?: number; Resources?: { id: string; groups?: UserGroup[] }[] } = {};
+      const sent = await statementsOf(async () => {
+        body = (await scim.call('GET', `/Users?${query}`)).json();
+      });
+      // The page cut as ids, read again with groups by primary key; then the count.
+      expect(sent, query).toHaveLength(2);
+      expect(sent[0], query).toMatch(/FROM \(SELECT r\.id FROM scim_users r WHERE/);
+      expect(sent[0], query).not.toMatch(/OVER \(\)/);
+      expect(sent[1], query).toMatch(/^SELECT count\(\*\) AS total FROM scim_users r WHERE/);
+      expect(body.totalResults, query).toBeGreaterThanOrEqual(1);
+    }
+    const mine = await scim.call('GET', `/Users?${filterQuery('userName sw "page@"')}&startIndex=1&count=5`);
+    expect(mine.json<{ Resources: { groups: UserGroup[] }[] }>().Resources[0]?.groups).toEqual(groupsOf('page', user));
+  });
+
   it('a cursor already past the one row a unique key matches shows none, and still counts it (RFC 9865)', async () => {
     const user = await userInTwoGroups('cursor');
     const created = (await scim.call('GET', `/Users/${user.id}`)).json<{ meta: { created: string } }>().meta.created;
