@@ -68,12 +68,13 @@ function render(error: unknown, request: FastifyRequest): Rendered {
   if (error instanceof TenantNotFoundError) return { status: 404, message: error.message };
   if (error instanceof WebhookRequestError) return { status: error.status, message: error.message };
   if (error instanceof TenantExistsError) return { status: 409, message: error.message, scimType: 'uniqueness' };
+  const database = translateError(error);
   // statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS) canceled a statement: the work was undone,
   // and a retry may well succeed once the database is less busy.
   // The schema fence (docs/schemas.md): the request was validated against the tenant's
   // extensions as they were before a change to them, and undone whole. Sent again, it is
   // validated against the new ones (the SCIM hook dropped this replica's cached profile).
-  if (translateError(error) instanceof SchemaChanged) {
+  if (database instanceof SchemaChanged) {
     return {
       status: 503,
       message:
@@ -83,7 +84,7 @@ function render(error: unknown, request: FastifyRequest): Rendered {
   }
   // Restart, failover, a broken network: identity providers retry a 503 after Retry-After, by
   // which time the pool has usually reconnected (docs/operations.md, "When the database goes away").
-  if (translateError(error) instanceof DatabaseUnavailable) {
+  if (database instanceof DatabaseUnavailable) {
     request.log.warn({ err: error }, 'database unavailable');
     return {
       status: 503,
@@ -91,7 +92,7 @@ function render(error: unknown, request: FastifyRequest): Rendered {
       headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
     };
   }
-  if (translateError(error) instanceof StatementCanceled) {
+  if (database instanceof StatementCanceled) {
     request.log.warn({ err: error }, 'database statement canceled (statement timeout)');
     return {
       status: 503,
