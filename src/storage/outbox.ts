@@ -103,28 +103,22 @@ export function withEvents(statement: string, eventsParam: number, fenceParam: n
  * externalId the group's, from the row (`w.document`), which the caller has not read.
  */
 export function withMembershipEvents(statement: string, eventsParam: number, fenceParam: number): string {
-  return appendingFrom(
-    statement,
-    eventsParam,
-    fenceParam,
-    pendingValues("e.doc -> 'data'", "w.document ->> 'externalId'"),
-  );
+  return appendingFrom(statement, eventsParam, fenceParam, MEMBERSHIP_VALUES);
 }
 
+// A membership event's values: its data as given, and its group's externalId from the row.
+const MEMBERSHIP_VALUES = pendingValues("e.doc -> 'data'", "w.document ->> 'externalId'");
+
 function appendingFrom(statement: string, eventsParam: number, fenceParam: number, values: string): string {
-  const events = `$${eventsParam}::jsonb`;
-  const fence = `$${fenceParam}::bigint`;
-  // The fence reads w, so the row is written, and locked, before the position is drawn.
+  const { ctes, fenceHolds } = appendingCtes(eventsParam, fenceParam, values, {
+    // The fence reads w, so the row is written, and locked, before the position is drawn.
+    written: 'EXISTS (SELECT 1 FROM w)',
+    nothingToAppend: `jsonb_array_length($${eventsParam}::jsonb) = 0`,
+  });
   return `WITH w AS (${statement}),
-  ${FENCE(fence, events, ' AND EXISTS (SELECT 1 FROM w)')},
-  appended AS (
-    INSERT INTO outbox_pending (${PENDING_COLUMNS})
-    SELECT ${values}
-      FROM drawn, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
-  )
+  ${ctes}
   SELECT * FROM w
-   WHERE CASE WHEN ${fence} IS NULL OR jsonb_array_length(${events}) = 0 OR EXISTS (SELECT 1 FROM fence) THEN true
-              ELSE scim_schema_changed() END`;
+   WHERE ${fenceHolds}`;
 }
 
 /**
@@ -135,18 +129,38 @@ function appendingFrom(statement: string, eventsParam: number, fenceParam: numbe
  * (withEvents() says how both work).
  */
 export function memberAdditionEvents(eventsParam: number, fenceParam: number): { ctes: string; fenceHolds: string } {
+  return appendingCtes(eventsParam, fenceParam, MEMBERSHIP_VALUES, {
+    written: 'EXISTS (SELECT 1 FROM w) AND EXISTS (SELECT 1 FROM added)',
+    nothingToAppend: 'NOT EXISTS (SELECT 1 FROM added)',
+    only: `EXISTS (SELECT 1 FROM added a WHERE a.member_id = (e.doc -> 'data' -> 'member' ->> 'value')::uuid
+                                           AND a.member_type = e.doc -> 'data' -> 'member' ->> 'type')`,
+  });
+}
+
+/**
+ * The CTEs that append the events in `$eventsParam` after a statement's own CTEs (the row it
+ * wrote is `w`): the fence, the position drawn once `written` holds, and the pending rows
+ * (`values`, of the events `only` keeps); and the condition its final SELECT must hold, which
+ * fails the statement whole when the fence found a schema change (SQLSTATE SC001) unless
+ * `nothingToAppend`.
+ */
+function appendingCtes(
+  eventsParam: number,
+  fenceParam: number,
+  values: string,
+  when: { readonly written: string; readonly nothingToAppend: string; readonly only?: string },
+): { ctes: string; fenceHolds: string } {
   const events = `$${eventsParam}::jsonb`;
   const fence = `$${fenceParam}::bigint`;
+  const only = when.only === undefined ? '' : ` WHERE ${when.only}`;
   return {
-    ctes: `${FENCE(fence, events, ' AND EXISTS (SELECT 1 FROM w) AND EXISTS (SELECT 1 FROM added)')},
+    ctes: `${FENCE(fence, events, ` AND ${when.written}`)},
   appended AS (
     INSERT INTO outbox_pending (${PENDING_COLUMNS})
-    SELECT ${pendingValues("e.doc -> 'data'", "w.document ->> 'externalId'")}
-      FROM drawn, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)
-     WHERE EXISTS (SELECT 1 FROM added a WHERE a.member_id = (e.doc -> 'data' -> 'member' ->> 'value')::uuid
-                                           AND a.member_type = e.doc -> 'data' -> 'member' ->> 'type')
+    SELECT ${values}
+      FROM drawn, w, jsonb_array_elements(${events}) WITH ORDINALITY AS e(doc, ord)${only}
   )`,
-    fenceHolds: `CASE WHEN ${fence} IS NULL OR NOT EXISTS (SELECT 1 FROM added) OR EXISTS (SELECT 1 FROM fence) THEN true
+    fenceHolds: `CASE WHEN ${fence} IS NULL OR ${when.nothingToAppend} OR EXISTS (SELECT 1 FROM fence) THEN true
               ELSE scim_schema_changed() END`,
   };
 }
