@@ -161,8 +161,7 @@ export class Groups {
     id: string,
     members: readonly MemberReference[],
   ): Promise<StoredResource> {
-    if (members.some((m) => m.value === id))
-      throw new ScimError(400, 'invalidValue', 'A group cannot be a member of itself.');
+    if (members.some((m) => m.value === id)) throw ownMember();
     // An event for each kind a member may turn out to be: the statement keeps the one of the
     // kind it is, for the members it added. The group's externalId comes from its row there too.
     const ref = { id, externalId: undefined };
@@ -177,7 +176,10 @@ export class Groups {
       if (stored === undefined) throw notFound(id);
       return stored;
     } catch (error) {
-      if (error instanceof MemberRefused) throw refusedMember(members, error);
+      if (error instanceof MemberRefused) {
+        const claimed = members.find((m) => m.value === error.memberId)?.type;
+        throw refusedMember(error.memberId, error.kind, claimed);
+      }
       throw error;
     }
   }
@@ -322,16 +324,13 @@ export class Groups {
   ): Promise<MemberRef[]> {
     if (members.length === 0) return [];
     const ids = [...new Set(members.map((m) => m.value))];
-    if (ids.includes(groupId)) throw new ScimError(400, 'invalidValue', 'A group cannot be a member of itself.');
+    if (ids.includes(groupId)) throw ownMember();
     const kinds = await this.members.kinds(tx, tenantId, ids);
     const rows: MemberRef[] = [];
     for (const member of members) {
       const kind = kinds.get(member.value);
-      if (kind === undefined)
-        throw new ScimError(400, 'invalidValue', `Member ${member.value} is not a User or Group of this tenant.`);
-      if (member.type !== undefined && member.type !== kind) {
-        throw new ScimError(400, 'invalidValue', `Member ${member.value} is a ${kind}, not a ${member.type}.`);
-      }
+      if (kind === undefined || (member.type !== undefined && member.type !== kind))
+        throw refusedMember(member.value, kind, member.type);
       rows.push({ id: member.value, type: kind });
     }
     return this.members.add(tx, tenantId, groupId, rows);
@@ -469,11 +468,15 @@ function removesOnly(change: MemberChange): boolean {
   return change.kind === 'removeAll' || (change.kind === 'removeMatching' && change.replacement === undefined);
 }
 
-/** The 400 a refused member gets, worded as the general path words it (addMembers). */
-function refusedMember(members: readonly MemberReference[], refused: MemberRefused): ScimError {
-  const claimed = members.find((m) => m.value === refused.memberId)?.type;
-  if (refused.kind === undefined || claimed === undefined) {
-    return new ScimError(400, 'invalidValue', `Member ${refused.memberId} is not a User or Group of this tenant.`);
+const ownMember = () => new ScimError(400, 'invalidValue', 'A group cannot be a member of itself.');
+
+/**
+ * The 400 for a member that is no User or Group of the tenant (`kind` undefined), or not of the
+ * type the client said it is (`claimed`).
+ */
+function refusedMember(memberId: string, kind: string | undefined, claimed: string | undefined): ScimError {
+  if (kind === undefined || claimed === undefined) {
+    return new ScimError(400, 'invalidValue', `Member ${memberId} is not a User or Group of this tenant.`);
   }
-  return new ScimError(400, 'invalidValue', `Member ${refused.memberId} is a ${refused.kind}, not a ${claimed}.`);
+  return new ScimError(400, 'invalidValue', `Member ${memberId} is a ${kind}, not a ${claimed}.`);
 }
