@@ -9,6 +9,7 @@ import type { SqlParams } from './sql-params.js';
 import { checkComparison, isSubstringOperator } from '../scim/filter/operator-rules.js';
 import { isUuid } from '../scim/resource/ids.js';
 import { groupMemberRows, MEMBERSHIP_COLUMNS, userGroupRows } from './membership-sql.js';
+import { storedColumnSql } from './stored-column-sql.js';
 
 /**
  * Compiles a parsed SCIM filter (RFC 7644 §3.4.2.2) into a parameterized SQL condition over a
@@ -200,9 +201,7 @@ class FilterCompiler {
     if (resolved.extension || sub !== undefined) return undefined;
     const stored = this.type.storage.columns[name];
     if (stored === undefined) return undefined;
-    return stored.folded
-      ? { sql: `lower(r.${stored.column})`, kind: 'text', folded: true }
-      : { sql: `r.${stored.column}`, kind: 'text' };
+    return { sql: storedColumnSql(stored), kind: 'text', ...(stored.folded ? { folded: true } : {}) };
   }
 
   /** RFC 7644 §3.4.2.2 "pr": a non-empty value; an empty string is as good as none. */

@@ -3,6 +3,7 @@ import type { AttributePath } from '../scim/filter/ast.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import { resolvePath } from '../scim/schema/resolve.js';
 import type { SqlParams } from './sql-params.js';
+import { storedColumnSql } from './stored-column-sql.js';
 
 /**
  * ORDER BY for sortBy/sortOrder (RFC 7644 §3.4.2.3). Without sortBy the order is creation
@@ -48,7 +49,7 @@ export function compileSort(
     // A core attribute with a column of its own (userName, a group's displayName): the column,
     // folded as its shadow value is, so the (tenant_id, lower(column) COLLATE "C", id) index
     // serves the order, which a shadow path bound as a parameter never can.
-    expression = `${stored.folded ? `lower(r.${stored.column})` : `r.${stored.column}`} COLLATE "C"`;
+    expression = `${storedColumnSql(stored)} COLLATE "C"`;
   } else {
     const keys = resolved.extension ? [resolved.schema.id.toLowerCase(), name.toLowerCase()] : [name.toLowerCase()];
     if (sub !== undefined) keys.push(sub.toLowerCase());
