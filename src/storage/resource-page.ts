@@ -21,8 +21,8 @@ function pastKeyset(after: { createdAt: string; id: string }, descending: boolea
  * One page and the total. The filter's placeholders are numbered from $1; the tenant, the
  * keyset and the limit take the next ones. Index paging of a filter counts with a window function
  * in the same round trip, and of the whole tenant separately; cursor paging counts separately on
- * its first page, since the keyset narrows
- * the rows it reads, and carries that count in its cursor; a unique-key lookup needs neither. `columns` are read from the row aliased `r`
+ * its first page, since the keyset narrows the rows it reads, and carries that count in its
+ * cursor; a unique-key lookup needs neither. `columns` are read from the row aliased `r`
  * (RESOURCE_COLUMNS and what a store adds).
  */
 export async function pageOf(
