@@ -106,15 +106,16 @@ function recorder(): { sql: Sql; sent: { sql: string; params: unknown[] }[] } {
 }
 
 /**
- * The plan of the list query the service really sends: the stores run against a recording Sql,
- * and the statement they would send is EXPLAINed on the seeded database.
+ * The first statement of the list query the service really sends for these query parameters:
+ * the stores run against a recording Sql, and the statement they would send is EXPLAINed on the
+ * seeded database.
  */
-async function listStatement(
+async function pageStatement(
   type: ResourceTypeDefinition,
-  filter: string,
+  parameters: { readonly filter?: string; readonly sortBy?: string },
 ): Promise<{ sql: string; params: unknown[] }> {
   const { sql, sent } = recorder();
-  const query = parseListQuery(type, { filter }, { defaultCount: 100, maxCount: 1000 });
+  const query = parseListQuery(type, parameters, { defaultCount: 100, maxCount: 1000 });
   const { request } = planPage(type, query, { tenantId: 't1', baseUrl: 'https://scim.example.com/scim/v2/t1' });
   // Users as a list shows them, with their groups (read in the same statement).
   await (type.id === 'User'
@@ -125,21 +126,8 @@ async function listStatement(
   return statement;
 }
 
-/** The page statement of a sorted list, unfiltered: the first page of `sortBy`. */
-async function sortedStatement(
-  type: ResourceTypeDefinition,
-  sortBy: string,
-): Promise<{ sql: string; params: unknown[] }> {
-  const { sql, sent } = recorder();
-  const query = parseListQuery(type, { sortBy }, { defaultCount: 100, maxCount: 1000 });
-  const { request } = planPage(type, query, { tenantId: 't1', baseUrl: 'https://scim.example.com/scim/v2/t1' });
-  await (type.id === 'User'
-    ? new UserStore().page(sql, 't1', request, true)
-    : new GroupStore().page(sql, 't1', request));
-  const statement = sent[0];
-  if (statement === undefined) throw new Error('the store sent no statement');
-  return statement;
-}
+/** The statement of a filtered list. */
+const listStatement = (type: ResourceTypeDefinition, filter: string) => pageStatement(type, { filter });
 
 async function plan(type: ResourceTypeDefinition, filter: string): Promise<string> {
   const statement = await listStatement(type, filter);
@@ -197,7 +185,7 @@ describe('a page sorted by userName or displayName walks its sort index (EXPLAIN
     ['User', 'userName', 'scim_users_user_name_sort_idx'],
     ['Group', 'displayName', 'scim_groups_display_name_sort_idx'],
   ])('%s sortBy=%s uses %s, and is planned per request', async (typeName, sortBy, index) => {
-    const statement = await sortedStatement(typeNamed(typeName), sortBy);
+    const statement = await pageStatement(typeNamed(typeName), { sortBy });
     expect(statementName(statement.sql)).toBeUndefined();
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.sql}`, statement.params);
     const text = rows.map((r) => r['QUERY PLAN']).join('\n');
