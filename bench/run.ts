@@ -12,7 +12,7 @@ import { measure, type LoadOptions, type Measurement } from './load.js';
 import { passes, table, type Row } from './report.js';
 import { SCENARIOS, type BenchRequest, type RunData, type Scenario } from './scenarios.js';
 import { GROUP_MEMBER_COUNT, seed, seedShapeDiffers, TENANT_ID, USER_COUNT, type UserRange } from './seed.js';
-import { freePort, HOST, killAll, startServer, startWorker, type ServerProcess } from './servers.js';
+import { cleanUpOnSignal, freePort, HOST, killAll, startServer, startWorker, type ServerProcess } from './servers.js';
 import { ADMIN_TOKEN, issueToken, serviceEnv } from './service-env.js';
 import { profileSummary, stageBreakdown } from './stages.js';
 import { cpuSnapshot } from './cpu.js';
@@ -234,16 +234,7 @@ async function main(): Promise<void> {
   );
   const started = performance.now();
   const database = await createBenchDatabase(server);
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    log('\ninterrupted: stopping the server and dropping the bench database');
-    killAll();
-    void database.drop().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  cleanUpOnSignal(log, () => database.drop());
   try {
     log(`database ${database.name} on ${new URL(server).host}: created and migrated (${ms(started)})`);
     const seeded = await seed(database.url);

@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/scale.ts` (after `npm run build`): flat cost at scale (issue 13, item 5). One
+ * `npm run bench:scale` (it builds, then runs this file): flat cost at scale (issue 13, item 5). One
  * database holds a tenant of 1M users, a tenant of 10k users of the same shape and 1,000 small
  * tenants; each operation's p50 latency on the 10k tenant and on the 1M tenant is put side by
  * side (target: the 1M p50 at most 1.5× the 10k one); then an initial sync of 100k users into an
@@ -15,7 +15,7 @@ import { drive, type LoadResult } from './scale-load.js';
 import { OPERATIONS, type MeasuredTenant, type ScaleOperation } from './scale-operations.js';
 import { groupId, LARGE_GROUP_KEY, scaleShapeDiffers, seedTenants, type TenantShape } from './scale-seed.js';
 import { operationsPerRequest, syncByBulk, syncByPost, type SyncResult } from './scale-sync.js';
-import { freePort, killAll, startServer, type ServerProcess } from './servers.js';
+import { cleanUpOnSignal, freePort, killAll, startServer, type ServerProcess } from './servers.js';
 import { adminPost, issueToken, serviceEnv } from './service-env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -287,7 +287,7 @@ async function serverVersion(url: string): Promise<string> {
 
 async function main(): Promise<void> {
   const server = serverUrl();
-  log(`$ npx tsx bench/scale.ts   (after npm run build; dist/main.js as its own process, one at a time)`);
+  log(`$ npm run bench:scale   (dist/main.js as its own process, one at a time)`);
   log(
     `  ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per operation and tenant, service pool ${POOL_SIZE} (DATABASE_POOL_SIZE), ${availableParallelism()} CPUs, node ${process.version}`,
   );
@@ -296,16 +296,7 @@ async function main(): Promise<void> {
   );
   const started = performance.now();
   const database = await createBenchDatabase(server, 'scim_bench_scale');
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    log('\ninterrupted: stopping the server and dropping the bench database');
-    killAll();
-    void (keepDatabase ? Promise.resolve() : database.drop()).finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  cleanUpOnSignal(log, () => (keepDatabase ? Promise.resolve() : database.drop()));
   try {
     log(
       `database ${database.name} on ${new URL(server).host} (PostgreSQL ${await serverVersion(database.url)}): created and migrated (${since(started)})`,

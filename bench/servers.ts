@@ -35,6 +35,23 @@ export function killAll(): void {
 }
 
 /**
+ * On Ctrl-C or SIGTERM, once: stops whatever server is up, runs `cleanUp` (dropping the bench
+ * database), then exits 130.
+ */
+export function cleanUpOnSignal(log: (line: string) => void, cleanUp: () => Promise<void>): void {
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    log('\ninterrupted: stopping the server and dropping the bench database');
+    killAll();
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/**
  * Starts a server in its own process, so the load generator never shares its event loop, and
  * waits until `readyPath` answers 200. The child's output is kept and shown only if it fails.
  */
