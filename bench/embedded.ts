@@ -14,14 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSnapshot } from './cpu.js';
 import { createBenchDatabase, serverUrl, type BenchDatabase } from './database.js';
 import { freePort, HOST, killAll, startServer, type ServerProcess } from './servers.js';
+import { positive } from './knobs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-function positive(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
 
 const CLIENTS = positive('BENCH_CLIENTS', 8);
 const SECONDS = positive('BENCH_SECONDS', 10);

@@ -18,15 +18,10 @@ import { profileSummary, stageBreakdown } from './stages.js';
 import { cpuSnapshot } from './cpu.js';
 import { measureEvents } from './events.js';
 import { registryCost } from './registry-cost.js';
+import { positive } from './knobs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POOL_SIZE = 20;
-
-function positive(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
 
 // BENCH_ONLY=Groups runs only the operations whose name contains it.
 const only = process.env['BENCH_ONLY'];

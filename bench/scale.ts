@@ -17,27 +17,22 @@ import { groupId, LARGE_GROUP_KEY, scaleShapeDiffers, seedTenants, type TenantSh
 import { operationsPerRequest, syncByBulk, syncByPost, type SyncResult } from './scale-sync.js';
 import { cleanUpOnSignal, freePort, killAll, startServer, type ServerProcess } from './servers.js';
 import { adminPost, issueToken, serviceEnv } from './service-env.js';
+import { positiveInteger } from './knobs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function positive(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-const BIG_USERS = positive('SCALE_USERS', 1_000_000);
-const SMALL_USERS = positive('SCALE_SMALL_USERS', 10_000);
-const OTHER_TENANTS = positive('SCALE_TENANTS', 1_000);
-const CONNECTIONS = positive('SCALE_CONNECTIONS', 4);
-const SECONDS = positive('SCALE_SECONDS', 10);
-const WARMUP_SECONDS = positive('SCALE_WARMUP_SECONDS', 3);
-const POOL_SIZE = positive('SCALE_POOL_SIZE', 10);
-const SYNC_USERS = positive('SCALE_SYNC_USERS', 100_000);
-const SYNC_CONNECTIONS = positive('SCALE_SYNC_CONNECTIONS', 8);
+const BIG_USERS = positiveInteger('SCALE_USERS', 1_000_000);
+const SMALL_USERS = positiveInteger('SCALE_SMALL_USERS', 10_000);
+const OTHER_TENANTS = positiveInteger('SCALE_TENANTS', 1_000);
+const CONNECTIONS = positiveInteger('SCALE_CONNECTIONS', 4);
+const SECONDS = positiveInteger('SCALE_SECONDS', 10);
+const WARMUP_SECONDS = positiveInteger('SCALE_WARMUP_SECONDS', 3);
+const POOL_SIZE = positiveInteger('SCALE_POOL_SIZE', 10);
+const SYNC_USERS = positiveInteger('SCALE_SYNC_USERS', 100_000);
+const SYNC_CONNECTIONS = positiveInteger('SCALE_SYNC_CONNECTIONS', 8);
 // A directory sync job sends its next Bulk request when the last one is answered.
-const BULK_CONCURRENCY = positive('SCALE_BULK_CONCURRENCY', 1);
-const SYNC_MAX_SECONDS = positive('SCALE_SYNC_MAX_SECONDS', 300);
+const BULK_CONCURRENCY = positiveInteger('SCALE_BULK_CONCURRENCY', 1);
+const SYNC_MAX_SECONDS = positiveInteger('SCALE_SYNC_MAX_SECONDS', 300);
 /** The most the 1M p50 may be of the 10k p50 (issue 13, item 5). */
 const TARGET = 1.5;
 // SCALE_ONLY=cursor runs only the operations whose name contains it ("sync": only the sync).
