@@ -28,45 +28,36 @@ export function groupMemberRows(base: string): string {
 }
 
 /**
- * Each group the user `r` belongs to, once, directly or through nested groups (RFC 7643 §4.1.2):
- * id, display_name, and direct when any path is one membership long. UNION stops the recursion
- * on cycles. Every step is a LATERAL index probe (OFFSET 0 keeps the planner from flattening
- * it): the generic plan of a plain join here hashed a sequential scan of the tenant's
- * memberships on every read. A deleted group is gone with its rows (ON DELETE CASCADE), so no
- * path runs through it.
+ * The groups the user `r` belongs to as one jsonb array (NULL for none) of {value, display, type},
+ * ordered by display then id, directly or through nested groups (RFC 7643 §4.1.2). A tenant that
+ * nests no group (no member row of type Group, found in a partial index) reads its direct
+ * memberships in a plain subquery; one that does walks the nesting in scim_user_groups()
+ * (migration 20261207100000_user_groups_function), a function so that the recursion's plan is
+ * set up only when it runs. Every probe is by tenant_id and an index; the group's row is a
+ * LATERAL probe (OFFSET 0) because a generic plan of a plain join hashed a sequential scan of the
+ * tenant's memberships. Both branches read the statement's snapshot, so they agree with the row.
  */
-function groupsOfUser(): string {
-  return `WITH RECURSIVE up(group_id, direct) AS (
-         SELECT m.group_id, true FROM scim_group_members m WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id
-         UNION
-         SELECT x.group_id, false FROM up
-          CROSS JOIN LATERAL (SELECT m.group_id FROM scim_group_members m
-                               WHERE m.tenant_id = r.tenant_id AND m.member_id = up.group_id OFFSET 0) x
-       )
-       SELECT g.id, g.display_name, bool_or(up.direct) AS direct
-         FROM up
-        CROSS JOIN LATERAL (SELECT g.id, g.display_name FROM scim_groups g
-                             WHERE g.tenant_id = r.tenant_id AND g.id = up.group_id OFFSET 0) g
-        GROUP BY g.id, g.display_name`;
+function userGroupsJson(): string {
+  return `CASE WHEN EXISTS (SELECT 1 FROM scim_group_members n WHERE n.tenant_id = r.tenant_id AND n.member_type = 'Group')
+       THEN scim_user_groups(r.tenant_id, r.id)
+       ELSE (SELECT jsonb_agg(jsonb_build_object('value', g.id, 'display', g.display_name, 'type', 'direct')
+                              ORDER BY g.display_name, g.id)
+               FROM scim_group_members m
+              CROSS JOIN LATERAL (SELECT g.id, g.display_name FROM scim_groups g
+                                   WHERE g.tenant_id = m.tenant_id AND g.id = m.group_id OFFSET 0) g
+              WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id) END`;
 }
-
-const GROUP_TYPE = `CASE WHEN x.direct THEN 'direct' ELSE 'indirect' END`;
 
 /** The groups a user belongs to as element rows, for filters on User.groups. */
 export function userGroupRows(base: string): string {
-  return `(SELECT x.id::text AS value, x.display_name AS display, ${GROUP_TYPE} AS type,
-              ${base} || '/Groups/' || x.id::text AS ref
-         FROM (${groupsOfUser()}) x)`;
+  return `(SELECT e.value, e.display, e.type, ${base} || '/Groups/' || e.value AS ref
+         FROM jsonb_to_recordset(${userGroupsJson()}) AS e(value text, display text, type text))`;
 }
 
 /**
- * The groups a user belongs to as one jsonb array (NULL for none) of {value, display, type},
- * ordered by display then id: a correlated subquery, so the statement that reads a user row
- * brings its groups along instead of a second round trip. Every probe in it is by tenant_id and
- * an index (scim_group_members_tenant_id_member_id_idx, scim_groups_pkey).
+ * The groups column of a User read: a correlated subquery, so the statement that reads a user row
+ * brings its groups along instead of a second round trip.
  */
 export function userGroupsColumn(): string {
-  return `(SELECT jsonb_agg(jsonb_build_object('value', x.id, 'display', x.display_name, 'type', ${GROUP_TYPE})
-                  ORDER BY x.display_name, x.id)
-         FROM (${groupsOfUser()}) x) AS groups`;
+  return `(${userGroupsJson()}) AS groups`;
 }

@@ -107,4 +107,42 @@ describe.each(MODES)('lists and memberships from the outside (%s database)', (mo
     const found = await list(`/Groups?filter=${encodeURIComponent('displayName co "ENGINE"')}`);
     expect((found.Resources ?? []).map((g) => g.id)).toEqual([groupId]);
   });
+  it('reads User.groups, direct and through a nested group, before and after the tenant nests one (RFC 7643 §4.1.2)', async () => {
+    // Its own tenant: whether any of its groups holds a group decides how User.groups is read.
+    const own = await box.tenant();
+    const create = async (path: string, body: Record<string, unknown>) => {
+      const created = await box.scim(own, 'POST', path, body);
+      expect(created.status, created.text).toBe(201);
+      return (created.json as { id: string }).id;
+    };
+    const user = await create('/Users', { schemas: [USER_SCHEMA], userName: 'nested@lists.test' });
+    const inner = await create('/Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Inner',
+      members: [{ value: user }],
+    });
+    const groups = async () => {
+      const read = await box.scim(own, 'GET', `/Users/${user}`);
+      expect(read.status, read.text).toBe(200);
+      return ((read.json as { groups?: { value: string; type: string }[] }).groups ?? []).map((g) => [g.value, g.type]);
+    };
+    expect(await groups()).toEqual([[inner, 'direct']]);
+
+    const outer = await create('/Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Outer',
+      members: [{ value: inner, type: 'Group' }],
+    });
+    expect(await groups()).toEqual([
+      [inner, 'direct'],
+      [outer, 'indirect'],
+    ]);
+
+    const unnested = await box.scim(own, 'PATCH', `/Groups/${outer}`, {
+      schemas: [PATCH_SCHEMA],
+      Operations: [{ op: 'remove', path: `members[value eq "${inner}"]` }],
+    });
+    expect(unnested.status, unnested.text).toBeLessThan(300);
+    expect(await groups()).toEqual([[inner, 'direct']]);
+  });
 });

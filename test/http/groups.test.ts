@@ -210,6 +210,43 @@ describe('Groups (RFC 7643 §4.2, RFC 7644 §3)', () => {
     );
   });
 
+  it('User.groups reads the same before, during and after a tenant nests a group (RFC 7643 §4.1.2)', async () => {
+    // Its own tenant: whether any group of the tenant holds a group decides how groups are read.
+    const own = await scimTenant(t, 'groups-nesting');
+    const user = await own.createUser({ userName: 'switch@groups.test' });
+    const alpha = await own.createGroup({ displayName: 'Alpha', members: [{ value: user.id }] });
+    const beta = await own.createGroup({ displayName: 'Beta', members: [{ value: user.id }] });
+    const groups = async () =>
+      (await own.call('GET', `/Users/${user.id}`)).json<{ groups?: { value: string; type: string }[] }>().groups;
+    const listed = async () =>
+      (await own.call('GET', `/Users?filter=${encodeURIComponent(`groups.type eq "indirect"`)}`)).json<{
+        totalResults: number;
+      }>().totalResults;
+    const $ref = (id: string) => `${PUBLIC_URL}/scim/v2/${own.tenantId}/Groups/${id}`;
+    const direct = [
+      { value: alpha.id, $ref: $ref(alpha.id), display: 'Alpha', type: 'direct' },
+      { value: beta.id, $ref: $ref(beta.id), display: 'Beta', type: 'direct' },
+    ];
+    expect(await groups()).toEqual(direct);
+    expect(await listed()).toBe(0);
+
+    const outer = await own.createGroup({ displayName: 'Outer', members: [{ value: alpha.id, type: 'Group' }] });
+    expect(await groups()).toEqual([
+      ...direct,
+      { value: outer.id, $ref: $ref(outer.id), display: 'Outer', type: 'indirect' },
+    ]);
+    expect(await listed()).toBe(1);
+
+    const removed = await own.call(
+      'PATCH',
+      `/Groups/${outer.id}`,
+      patchBody({ op: 'remove', path: `members[value eq "${alpha.id}"]` }),
+    );
+    expect(removed.statusCode).toBe(204);
+    expect(await groups()).toEqual(direct);
+    expect(await listed()).toBe(0);
+  });
+
   it('deleting a user removes it from every group', async () => {
     const user = await scim.createUser({ userName: 'leaver@groups.test' });
     const keeper = await scim.createUser({ userName: 'keeper@groups.test' });
