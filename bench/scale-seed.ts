@@ -152,6 +152,11 @@ async function rebuild(client: pg.Client, indexes: readonly IndexDefinition[]): 
   }
 }
 
+const COUNT_TENANTS = `INSERT INTO resource_counts (tenant_id, resource_type, count)
+  SELECT tenant_id, 'User', count(*) FROM scim_users WHERE deleted_at IS NULL GROUP BY tenant_id
+  UNION ALL
+  SELECT tenant_id, 'Group', count(*) FROM scim_groups GROUP BY tenant_id`;
+
 const connect = async (url: string): Promise<pg.Client> => {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -221,8 +226,12 @@ export async function seedTenants(url: string, shapes: readonly TenantShape[]): 
     }
     const indexSeconds = seconds(started);
 
+    // The load skipped the triggers that keep each tenant's counts (migration
+    // 20261207110000_resource_counts), so the counts are taken once, as that migration does.
+    await a.query(COUNT_TENANTS);
+
     started = performance.now();
-    await a.query('VACUUM (ANALYZE) tenants, scim_users, scim_groups, scim_group_members');
+    await a.query('VACUUM (ANALYZE) tenants, scim_users, scim_groups, scim_group_members, resource_counts');
     return {
       users: users ?? 0,
       groups: groups ?? 0,

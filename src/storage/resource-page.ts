@@ -1,5 +1,6 @@
 import type { Transaction } from './db.js';
 import { preparedIfRoom } from './prepared-sql.js';
+import { COUNTED_TYPE, resourceCount } from './resource-counts.js';
 import { toStoredResource, type PageRequest, type ResourcePage, type ResourceRow } from './resource-rows.js';
 
 export function firstRow<T>(rows: readonly T[]): T {
@@ -20,7 +21,7 @@ function pastKeyset(after: { createdAt: string; id: string }, descending: boolea
 /**
  * One page and the total. The filter's placeholders are numbered from $1; the tenant, the
  * keyset and the limit take the next ones. Index paging of a filter counts with a window function
- * in the same round trip, and of the whole tenant separately; cursor paging counts separately on
+ * in the same round trip, and the whole tenant from its kept count (resource-counts.ts); cursor paging counts separately on
  * its first page, since the keyset narrows the rows it reads, and carries that count in its
  * cursor; a unique-key lookup needs neither. `columns` are read from the row aliased `r`
  * (RESOURCE_COLUMNS and what a store adds).
@@ -36,6 +37,8 @@ export async function pageOf(
   const base = [...request.whereParams, tenantId];
   const where = `r.tenant_id = $${base.length} ${extra}${request.where === undefined ? '' : ` AND ${request.where}`}`;
   const count = async () => {
+    // The whole tenant is counted ahead (resource-counts.ts): count(*) reads every row of it.
+    if (request.where === undefined) return resourceCount(q, tenantId, COUNTED_TYPE[table]);
     const rows = await q.rows<{ total: string }[]>(`SELECT count(*) AS total FROM ${table} r WHERE ${where}`, ...base);
     return Number(rows[0]?.total ?? 0);
   };
@@ -95,7 +98,7 @@ export async function pageOf(
   if (request.where === undefined) {
     // The whole tenant: a window count would read every row of it before the page (3 s at a
     // million users), where the page alone walks its index for the rows shown, and the count is
-    // an index-only scan.
+    // kept ahead.
     const page = await q.rows<ResourceRow[]>(statement(cut('')), ...params);
     return { resources: page.map(toStoredResource), total: await count(), hasMore: false };
   }

@@ -92,6 +92,9 @@ export class TenantStore {
       this.db.$executeRawUnsafe('SET LOCAL statement_timeout = 0'),
       this.db.tenant.deleteMany({ where: { id } }),
       this.db.requestLogEntry.deleteMany({ where: { tenantId: id } }),
+      // Unfolded counts have no foreign key either (migration 20261207110000): a tenant created
+      // again under this id must start from zero.
+      this.db.resourceCountDelta.deleteMany({ where: { tenantId: id } }),
     ]);
     return count > 0;
   }

@@ -107,6 +107,27 @@ describe.each(MODES)('lists and memberships from the outside (%s database)', (mo
     const found = await list(`/Groups?filter=${encodeURIComponent('displayName co "ENGINE"')}`);
     expect((found.Resources ?? []).map((g) => g.id)).toEqual([groupId]);
   });
+  it('counts the whole tenant for an unfiltered list as users come and go (RFC 7644 §3.4.2)', async () => {
+    const own = await box.tenant();
+    const total = async (query: string) => {
+      const read = await box.scim(own, 'GET', `/Users?${query}`);
+      expect(read.status, read.text).toBe(200);
+      return (read.json as ListBody).totalResults;
+    };
+    const ids: string[] = [];
+    for (const userName of ['one@count.test', 'two@count.test', 'three@count.test']) {
+      const created = await box.scim(own, 'POST', '/Users', { schemas: [USER_SCHEMA], userName });
+      expect(created.status, created.text).toBe(201);
+      ids.push((created.json as { id: string }).id);
+    }
+    for (const query of ['count=1', 'count=0', 'startIndex=50', 'sortBy=userName&count=1', 'cursor&count=1'])
+      expect(await total(query)).toBe(3);
+    const deleted = await box.scim(own, 'DELETE', `/Users/${ids[0] ?? ''}`);
+    expect(deleted.status, deleted.text).toBe(204);
+    expect(await total('count=1')).toBe(2);
+    expect(await total('cursor&count=1')).toBe(2);
+  });
+
   it('reads User.groups, direct and through a nested group, before and after the tenant nests one (RFC 7643 §4.1.2)', async () => {
     // Its own tenant: whether any of its groups holds a group decides how User.groups is read.
     const own = await box.tenant();
