@@ -24,7 +24,8 @@
 //     a reference to them without LATERAL).
 //   * Functions defined in the database (plpgsql) hide their statements: each must be listed with
 //     the argument that carries its tenant, which must be a parameter or literal. Their bodies were
-//     read by hand (prisma/migrations/*outbox_sequencer*: every statement filters by p_tenant).
+//     read by hand (prisma/migrations/*outbox_sequencer*, *resource_counts*, *user_groups_function*:
+//     every statement filters by p_tenant).
 
 /** What the checker knows of the database: tables with their columns, and functions defined in it. */
 export interface Catalog {
@@ -36,6 +37,9 @@ export interface Catalog {
 // null for one that touches no table.
 export const TENANT_ARGUMENT: Readonly<Record<string, number | null>> = {
   scim_sequence_events: 0,
+  // A user's groups through nested ones; every statement filters by p_tenant
+  // (prisma/migrations/*_user_groups_function).
+  scim_user_groups: 0,
   // Only raises SQLSTATE SC001 (prisma/migrations/*_schema_fence).
   scim_schema_changed: null,
   // Only raises SQLSTATE SC002 (prisma/migrations/*_member_refused).
@@ -557,18 +561,33 @@ function selectedOperand(block: Block, index: number, count?: number): Operand |
   return operandOf(isWord(item.at(-2), 'as') ? item.slice(0, -2) : item);
 }
 
-function checkFunctionCalls(items: readonly SqlNode[], ctx: Context): void {
+/**
+ * A function's tenant argument given as `alias.tenant_id`, checked once pins have spread: every
+ * table reference under that alias must then be pinned (the call reads the pinned row's tenant).
+ */
+interface ColumnTenantArgument {
+  readonly fn: string;
+  readonly qualifier: string;
+}
+
+function checkFunctionCalls(items: readonly SqlNode[], ctx: Context, deferred: ColumnTenantArgument[]): void {
   items.forEach((node, index) => {
     const call = items[index + 1];
     if (isName(node) && ctx.catalog.functions.has(node.text) && isGroup(call)) {
       const argument = TENANT_ARGUMENT[node.text];
+      const operand =
+        argument === undefined || argument === null ? undefined : operandOf(splitCommas(call.items)[argument] ?? []);
       if (argument === undefined) {
         ctx.violations.push(`calls ${node.text}(), a function of the database: say which argument is its tenant`);
-      } else if (argument !== null && operandOf(splitCommas(call.items)[argument] ?? [])?.kind !== 'value') {
-        ctx.violations.push(`calls ${node.text}() without a parameter or literal for its tenant`);
+      } else if (operand?.kind === 'column' && operand.qualifier !== undefined && operand.column === 'tenant_id') {
+        deferred.push({ fn: node.text, qualifier: operand.qualifier });
+      } else if (argument !== null && operand?.kind !== 'value') {
+        ctx.violations.push(
+          `calls ${node.text}() without a parameter, a literal or a pinned row's tenant_id for its tenant`,
+        );
       }
     }
-    if (isGroup(node)) checkFunctionCalls(node.items, ctx);
+    if (isGroup(node)) checkFunctionCalls(node.items, ctx, deferred);
   });
 }
 
@@ -614,7 +633,8 @@ export function checkStatement(sql: string, catalog: Catalog): StatementCheck {
   } catch (error) {
     return { violations: [`cannot be read: ${(error as Error).message}`], tables: [] };
   }
-  checkFunctionCalls(tree, ctx);
+  const columnArguments: ColumnTenantArgument[] = [];
+  checkFunctionCalls(tree, ctx, columnArguments);
   tableMentions(tree, ctx);
   // Pins spread through equalities until nothing changes (a join pins one table from another).
   for (let changed = true; changed;) {
@@ -642,6 +662,11 @@ export function checkStatement(sql: string, catalog: Catalog): StatementCheck {
     }
   }
   const refs = ctx.blocks.flatMap((b) => b.refs).filter((r) => !EXEMPT_TABLES.has(r.table));
+  for (const { fn, qualifier } of columnArguments) {
+    const named = refs.filter((r) => r.alias === qualifier && catalog.columns.get(r.table)?.has('tenant_id') === true);
+    if (named.length === 0 || !named.every((r) => r.pinned))
+      ctx.violations.push(`calls ${fn}() with ${qualifier}.tenant_id, which is not a pinned row's`);
+  }
   for (const ref of refs) {
     const owned = ref.table === 'tenants' || catalog.columns.get(ref.table)?.has('tenant_id') === true;
     if (!owned) ctx.violations.push(`reads ${ref.table}, which has no tenant_id`);

@@ -26,7 +26,7 @@ const UNIT_CATALOG: Catalog = {
       settings: ['key', 'value'],
     }).map(([table, columns]) => [table, new Set(columns)]),
   ),
-  functions: new Set(['scim_sequence_events', 'scim_purge']),
+  functions: new Set(['scim_sequence_events', 'scim_purge', 'scim_user_groups']),
 };
 
 describe('the tenant_id checker', () => {
@@ -63,6 +63,8 @@ describe('the tenant_id checker', () => {
     'DELETE FROM scim_group_members WHERE member_id = $1',
     'WITH w AS (DELETE FROM scim_group_members WHERE member_id = $2 RETURNING group_id) SELECT * FROM w',
     'SELECT scim_sequence_events(tenant_id, 10) FROM scim_users WHERE tenant_id = $1',
+    'SELECT scim_user_groups(r.tenant_id, r.id) FROM scim_users r WHERE r.id = $1',
+    'SELECT scim_user_groups(g.tenant_id, r.id) FROM scim_users r WHERE r.tenant_id = $1',
     'SELECT scim_purge($1)',
     'TABLE scim_users',
     'SELECT * FROM scim_users WHERE tenant_id = $1 AND (SELECT 1 FROM scim_groups) = 1',
@@ -86,6 +88,7 @@ describe('the tenant_id checker', () => {
     'WITH removed AS (DELETE FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2 RETURNING group_id) UPDATE scim_groups SET display_name = $3 WHERE tenant_id = $1 AND id IN (SELECT group_id FROM removed)',
     'SELECT id FROM scim_users WHERE tenant_id = $1 UNION ALL SELECT id FROM scim_groups WHERE tenant_id = $1',
     'SELECT scim_sequence_events($1, $2) AS moved',
+    'SELECT scim_user_groups(r.tenant_id, r.id) FROM scim_users r WHERE r.tenant_id = $1',
     'SELECT * FROM scim_users, unnest($2::uuid[]) AS x(id) WHERE tenant_id = $1',
     'UPDATE tenants SET name = $2 WHERE id = (SELECT id FROM tenants WHERE id = $1 FOR UPDATE)',
     'SELECT id FROM tenants, pg_advisory_xact_lock(hashtextextended($1, 0)) WHERE id = $1',
