@@ -25,10 +25,12 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 
-COPY prisma.config.ts tsconfig.json tsconfig.build.json ./
+COPY prisma.config.ts tsconfig.json tsconfig.build.json vite.config.ts ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY src ./src
+# The setup portal shows these guides (scripts/build-guides.mjs builds them into dist/web).
+COPY docs/providers ./docs/providers
 RUN npm run build
 
 # ---- runtime: production dependencies, compiled output and migrations only ----

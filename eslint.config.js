@@ -63,4 +63,25 @@ export default tseslint.config(
     forbid(['fastify', 'fastify/*', '@fastify/*', '@prisma/*', '**/generated/**', '**/http/**', '**/provisioning/**']),
   ),
   layer(['src/http/**'], forbid(['@prisma/*', '**/generated/**'])),
+  // The portals' browser code: it reaches the service only over HTTP.
+  layer(
+    ['src/web/**'],
+    forbid([
+      'node:*',
+      'fastify',
+      'fastify/*',
+      '@fastify/*',
+      '@prisma/*',
+      'pg',
+      'pino',
+      '../../**/scim/**',
+      '../../**/storage/**',
+      '../../**/http/**',
+      '../../**/provisioning/**',
+      '../../**/tenancy/**',
+      '../../**/events/**',
+      '../../**/config/**',
+      '../../**/observability/**',
+    ]),
+  ),
 );

@@ -13,6 +13,8 @@ import { answerLateRequests } from './http/plugins/request-deadline.js';
 import { acceptJson, sendBareScimMediaType } from './http/plugins/scim-media-type.js';
 import { drainUnreadBodies } from './http/plugins/unread-body.js';
 import { scimRoutes } from './http/scim/index.js';
+import { portalRoutes } from './http/portal/index.js';
+import { webAssetRoutes } from './http/web-assets.js';
 import { isScimRoute, routedTenant } from './http/routed-tenant.js';
 import { bindToLog } from './http/log-bindings.js';
 import { RequestLogger } from './observability/request-logger.js';
@@ -80,5 +82,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(adminRoutes(deps), { prefix: '/admin/v1' });
   await app.register(scimRoutes(deps), { prefix: SCIM_PREFIX });
+  await app.register(portalRoutes(deps));
+  await app.register(webAssetRoutes());
   return app;
 }

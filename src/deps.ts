@@ -33,6 +33,11 @@ import { TenantSchemas } from './tenancy/tenant-schemas.js';
 import { AttributeMappings } from './tenancy/attribute-mappings.js';
 import { TenantSchemaStore } from './storage/tenant-schema-store.js';
 import { TenantRequestLimiter } from './tenancy/request-limiter.js';
+import { PortalLinks } from './tenancy/portal-links.js';
+import { AuthFailures } from './tenancy/auth-failures.js';
+import { PortalStatus } from './tenancy/portal-status.js';
+import { PortalLinkStore } from './storage/portal-link-store.js';
+import { AuthFailureStore } from './storage/auth-failure-store.js';
 
 /** Everything the HTTP layer needs, wired once; tests build it against their own database. */
 export interface Deps {
@@ -50,6 +55,12 @@ export interface Deps {
   /** Each tenant's attribute mapping: the app's model, carried in events (admin API). */
   readonly attributeMappings: AttributeMappings;
   readonly scimTokens: ScimTokens;
+  /** Setup links for a tenant's IT admin, and the portal sessions they open (docs/portals.md). */
+  readonly portalLinks: PortalLinks;
+  /** The last refused request to each tenant's SCIM URL: the setup portal's connection test. */
+  readonly authFailures: AuthFailures;
+  /** What the setup portal shows of a tenant's provisioning: counts, connection, failures explained. */
+  readonly portalStatus: PortalStatus;
   readonly users: Users;
   readonly groups: Groups;
   readonly bulk: Bulk;
@@ -104,6 +115,10 @@ export function createDeps(options: DepsOptions): Deps {
   const webhookStore = new WebhookStore();
   const requestLogStore = new RequestLogStore();
   const requestLog = new RequestLog(db, requestLogStore, logger);
+  const authFailureStore = new AuthFailureStore(db);
+  const authFailures = new AuthFailures(authFailureStore, (error) => {
+    logger.warn({ err: error }, "the setup portal's connection test could not record a refused request");
+  });
   const metrics = new Metrics(() => webhookStore.oldestUndeliveredAgeSeconds(sqlOf(db)));
   const webhookSecrets = new WebhookSecrets(secrets.webhookSecretKeys);
   const patchLimits = { maxOperations: config.limits.maxPatchOperations };
@@ -164,11 +179,17 @@ export function createDeps(options: DepsOptions): Deps {
       perSecond: config.limits.tenantRateLimitPerSecond,
     }),
     scimTokens: new ScimTokens(new TokenStore(db), tenantStore, { cacheTtlMs: options.tokenCacheTtlMs ?? 2_000 }),
+    portalLinks: new PortalLinks(new PortalLinkStore(db), tenantStore, secrets.jwtSecret),
+    authFailures,
+    portalStatus: new PortalStatus(db, requestLogStore, authFailureStore),
     readiness: () => checkReadiness(db, migrations),
     close: async () => {
       await notifications?.stop();
       await sequencer.stop();
       await requestLog.flush();
+      await authFailures.flush().catch((error: unknown) => {
+        logger.warn({ err: error }, "the setup portal's connection test could not record a refused request");
+      });
       await closeDatabase(db);
     },
   };

@@ -29,6 +29,14 @@ export interface Config {
   readonly requestLogRetentionDays: number;
   /** What one request, and one tenant, may take of the service (docs/operations.md#limits-per-tenant). */
   readonly limits: LimitConfig;
+  /** The app's name and logo, as the portals show them (docs/portals.md). */
+  readonly brand: BrandConfig;
+}
+
+export interface BrandConfig {
+  readonly name: string;
+  /** An https URL or a data:image URI; null: the portals show the name alone. */
+  readonly logoUrl: string | null;
 }
 
 /** Bounds that keep one tenant, or one request, from starving the others (OWASP API4). */
@@ -91,6 +99,15 @@ const variables = {
   TENANT_MAX_CONCURRENT_REQUESTS: { schema: { type: 'integer', minimum: 0, maximum: 10_000 } },
   TENANT_RATE_LIMIT_PER_SECOND: { schema: { type: 'integer', minimum: 0, maximum: 100_000 }, default: 0 },
   SCIM_MAX_PATCH_OPERATIONS: { schema: { type: 'integer', minimum: 1, maximum: 100_000 }, default: 1_000 },
+  BRAND_NAME: { schema: { type: 'string', minLength: 1, maxLength: 100 }, default: 'SCIM provisioning' },
+  // https only, or an inline image: the portals' Content-Security-Policy names the logo's origin.
+  BRAND_LOGO_URL: {
+    schema: {
+      type: 'string',
+      maxLength: 100_000,
+      pattern: '^(https://[^\\s"\'<>]+|data:image/(png|jpeg|gif|webp|svg\\+xml);base64,[A-Za-z0-9+/=]+)$',
+    },
+  },
 } as const;
 
 type VariableName = keyof typeof variables;
@@ -116,6 +133,7 @@ function describe(error: ErrorObject): string {
       if (name === 'PUBLIC_URL') return `${variable}: must be an absolute http(s) URL, got "${value}"`;
       if (name === 'DATABASE_URL') return `${variable}: must be a postgres:// or postgresql:// URL`;
       if (name === 'ADMIN_TOKEN') return `${variable}: must not contain whitespace`;
+      if (name === 'BRAND_LOGO_URL') return `${variable}: must be an https:// URL or a base64 data:image URI`;
       return `${variable}: ${error.message ?? 'is invalid'}`;
     case 'minLength':
       // Secrets are never echoed back.
@@ -165,6 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     TENANT_MAX_CONCURRENT_REQUESTS?: number;
     TENANT_RATE_LIMIT_PER_SECOND: number;
     SCIM_MAX_PATCH_OPERATIONS: number;
+    BRAND_NAME: string;
+    BRAND_LOGO_URL?: string;
   };
   const problems: string[] = [];
   if (values.DATABASE_URL !== undefined) {
@@ -233,5 +253,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tenantRateLimitPerSecond: values.TENANT_RATE_LIMIT_PER_SECOND,
       maxPatchOperations: values.SCIM_MAX_PATCH_OPERATIONS,
     }),
+    brand: Object.freeze({ name: values.BRAND_NAME, logoUrl: values.BRAND_LOGO_URL ?? null }),
   });
 }

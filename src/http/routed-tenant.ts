@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { SCIM_PREFIX } from './plugins/errors.js';
 
 const ADMIN_TENANT_ROUTE = '/admin/v1/tenants/:id';
+const PORTAL_TENANT_ROUTE = '/portal/:tenantId';
 
 /** Whether the router sent the request to a SCIM route (its own hooks log it, http/scim). */
 export function isScimRoute(request: FastifyRequest): boolean {
@@ -20,6 +21,7 @@ export function routedTenant(request: FastifyRequest): string | undefined {
   let tenant: string | undefined;
   if (route.startsWith(`${SCIM_PREFIX}/:tenantId`)) tenant = params['tenantId'];
   else if (route === ADMIN_TENANT_ROUTE || route.startsWith(`${ADMIN_TENANT_ROUTE}/`)) tenant = params['id'];
+  else if (route === PORTAL_TENANT_ROUTE || route.startsWith(`${PORTAL_TENANT_ROUTE}/`)) tenant = params['tenantId'];
   // "/scim/v2/" matches the tenant route with an empty segment, which names no tenant.
   return tenant === '' ? undefined : tenant;
 }

@@ -115,23 +115,29 @@ export class RequestLogStore {
     );
   }
 
-  /** Newest first, before the entry `before` (a cursor), optionally of one status. */
+  /**
+   * Newest first, before the entry `before` (a cursor), optionally of one status, only refused
+   * requests (`failed`: status 400 and up), or only some methods.
+   */
   async list(
     q: Sql,
     tenantId: string,
-    options: { before?: number; status?: number; limit: number },
+    options: { before?: number; status?: number; failed?: boolean; methods?: readonly string[]; limit: number },
   ): Promise<StoredRequestLogEntry[]> {
     const rows = await q.rows<Row[]>(
       `SELECT tenant_id, id, received_at, method, path, status, duration_ms, provider, rules, request_id,
               request_body, response_body
          FROM scim_request_log
         WHERE tenant_id = $1 AND ($2::bigint IS NULL OR id < $2) AND ($3::integer IS NULL OR status = $3)
+          AND ($5::boolean IS NOT TRUE OR status >= 400) AND ($6::text[] IS NULL OR method = ANY($6::text[]))
         ORDER BY id DESC
         LIMIT $4`,
       tenantId,
       options.before ?? null,
       options.status ?? null,
       options.limit,
+      options.failed ?? null,
+      options.methods === undefined ? null : [...options.methods],
     );
     return rows.map(toEntry);
   }

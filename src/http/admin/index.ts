@@ -6,6 +6,7 @@ import { tenantRoutes } from './tenants.js';
 import { tenantSchemaRoutes } from './tenant-schemas.js';
 import { attributeMappingRoutes } from './attribute-mapping.js';
 import { tokenRoutes } from './tokens.js';
+import { portalLinkRoutes } from './portal-links.js';
 import { requestLogRoutes } from './requests.js';
 import { userRoutes } from './users.js';
 import { webhookRoutes } from './webhooks.js';
@@ -16,6 +17,7 @@ export function adminRoutes(deps: Deps) {
     app.addHook('onRequest', adminAuthenticator(deps.secrets.adminToken));
     await app.register(tenantRoutes(deps));
     await app.register(tokenRoutes(deps));
+    await app.register(portalLinkRoutes(deps));
     await app.register(tenantSchemaRoutes(deps));
     await app.register(attributeMappingRoutes(deps));
     await app.register(eventRoutes(deps));

@@ -54,6 +54,21 @@ export const tokenSchema = {
   required: ['id', 'description', 'scopes', 'createdAt', 'expiresAt', 'revokedAt'],
 } as const;
 
+export const portalLinkSchema = {
+  $id: 'PortalLink',
+  type: 'object',
+  description: 'A setup link for the tenant’s IT admin (docs/portals.md); its secret is shown once, in url.',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    description: { type: 'string' },
+    allowSettings: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+  required: ['id', 'description', 'allowSettings', 'createdAt', 'expiresAt', 'revokedAt'],
+} as const;
+
 export const eventSchema = {
   $id: 'Event',
   type: 'object',
@@ -168,4 +183,12 @@ export const errorResponses = {
 } as const;
 
 /** Shared schemas, added at the root so OpenAPI generation can resolve their references. */
-export const adminSchemas = [errorSchema, tenantSchema, tokenSchema, eventSchema, webhookSchema, webhookFailureSchema];
+export const adminSchemas = [
+  errorSchema,
+  tenantSchema,
+  tokenSchema,
+  portalLinkSchema,
+  eventSchema,
+  webhookSchema,
+  webhookFailureSchema,
+];

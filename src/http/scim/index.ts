@@ -60,6 +60,15 @@ export function scimRoutes(deps: Deps) {
         principal = await authenticateScim(request, reply, tenantId, deps.scimTokens);
       } catch (error) {
         bind(named);
+        // The setup portal's connection test: the provider reached this tenant's URL and was
+        // turned away (tenancy/auth-failures.ts; nothing is kept for a tenant that does not exist).
+        if (error instanceof ScimError && error.status === 401) {
+          deps.authFailures.refused(
+            tenantId,
+            request.headers.authorization === undefined ? 'missing' : 'invalid',
+            named,
+          );
+        }
         throw error;
       }
       const profile = await deps.tenants.profile(tenantId);

@@ -48,7 +48,28 @@ describe('configuration', () => {
         tenantRateLimitPerSecond: 0,
         maxPatchOperations: 1_000,
       },
+      brand: { name: 'SCIM provisioning', logoUrl: null },
     });
+  });
+
+  it('takes the portals’ brand: a name, and a logo that is an https URL or an inline image', () => {
+    expect(loadConfig({ BRAND_NAME: 'Acme', BRAND_LOGO_URL: 'https://cdn.acme.example/logo.svg' }).brand).toEqual({
+      name: 'Acme',
+      logoUrl: 'https://cdn.acme.example/logo.svg',
+    });
+    expect(loadConfig({ BRAND_LOGO_URL: 'data:image/png;base64,iVBORw0KGgo=' }).brand.logoUrl).toBe(
+      'data:image/png;base64,iVBORw0KGgo=',
+    );
+    for (const logo of [
+      'http://cdn.acme.example/logo.svg',
+      'javascript:alert(1)',
+      'https://x/"onerror',
+      'data:text/html;base64,PGgxPg==',
+    ]) {
+      expect(() => loadConfig({ BRAND_LOGO_URL: logo }), logo).toThrow(
+        /BRAND_LOGO_URL: must be an https:\/\/ URL or a base64 data:image URI/,
+      );
+    }
   });
 
   it('reads the webhook and dispatcher variables, and names a bad one', () => {

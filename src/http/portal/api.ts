@@ -1,0 +1,286 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../../deps.js';
+import type { TokenRecord } from '../../storage/token-store.js';
+import { PortalAccessRefused, type PortalSession } from '../../tenancy/portal-links.js';
+import { DELETE_POLICIES, TENANT_ID_PATTERN, type DeletePolicy } from '../../tenancy/tenants.js';
+import { PROVIDERS } from '../../scim/compat/providers.js';
+import { HttpError } from '../plugins/errors.js';
+import { signerOf } from '../plugins/jwt.js';
+import { cookieValue, PORTAL_COOKIE, setSessionCookie } from './session-cookie.js';
+import { portalGuide, GUIDE_PROVIDERS } from './guides.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The setup portal's session, once its cookie and CSRF token passed (http/portal/api.ts). */
+    portalSession: PortalSession | null;
+  }
+}
+
+const API = '/portal/:tenantId/api';
+const tenantParams = {
+  type: 'object',
+  properties: { tenantId: { type: 'string', pattern: TENANT_ID_PATTERN } },
+  required: ['tenantId'],
+} as const;
+const withTenant = (properties: Record<string, unknown>, required: string[]) => ({
+  type: 'object',
+  properties: { ...tenantParams.properties, ...properties },
+  required: ['tenantId', ...required],
+});
+
+type TenantRequest = FastifyRequest<{ Params: { tenantId: string } }>;
+
+const presentToken = (t: TokenRecord) => ({
+  id: t.id,
+  description: t.description,
+  createdAt: t.createdAt.toISOString(),
+  expiresAt: t.expiresAt?.toISOString() ?? null,
+  revokedAt: t.revokedAt?.toISOString() ?? null,
+});
+
+const iso = (date: Date | undefined) => date?.toISOString() ?? null;
+
+/**
+ * The setup portal's JSON API for one tenant (docs/portals.md). The page trades its link's secret
+ * for a session cookie (POST …/session); every other call needs that cookie, and every change
+ * also the session's CSRF token in X-CSRF-Token and a same-origin Origin. The tenant is the one
+ * the router matched, and the session must be that tenant's.
+ */
+export function portalApiRoutes(deps: Deps) {
+  const { portalLinks, portalStatus, scimTokens, tenants, config } = deps;
+  const secure = config.publicUrl.startsWith('https://');
+  const origin = new URL(config.publicUrl).origin;
+
+  /** A change must come from the portal's own page: its Origin, when sent, is the service's. */
+  const sameOrigin = (request: FastifyRequest) => {
+    const sent = request.headers.origin;
+    if (sent !== undefined && sent !== origin)
+      throw new HttpError(403, 'This request must come from the setup portal.');
+  };
+
+  return async (app: FastifyInstance) => {
+    app.decorateRequest('portalSession', null);
+
+    // Every portal API answer is private to its session and never cached.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      void reply.header('Cache-Control', 'no-store');
+      return payload;
+    });
+
+    const authenticate = async (request: TenantRequest) => {
+      const { tenantId } = request.params;
+      try {
+        request.portalSession = await portalLinks.session(tenantId, cookieValue(request, PORTAL_COOKIE));
+      } catch (error) {
+        if (error instanceof PortalAccessRefused) throw new HttpError(401, error.message);
+        throw error;
+      }
+      if (request.method !== 'GET') {
+        sameOrigin(request);
+        if (request.headers['x-csrf-token'] !== request.portalSession.csrfToken) {
+          throw new HttpError(403, 'The request lacks the session’s CSRF token (X-CSRF-Token).');
+        }
+      }
+    };
+    const sessionOf = (request: FastifyRequest): PortalSession => {
+      if (request.portalSession === null) throw new HttpError(401, 'No setup portal session.');
+      return request.portalSession;
+    };
+    const describe = async (tenantId: string, session: PortalSession) => {
+      const tenant = await tenants.get(tenantId);
+      return {
+        tenant: { id: tenant.id, name: tenant.name },
+        scimBaseUrl: tenant.scimBaseUrl,
+        provider: tenant.provider,
+        deletePolicy: tenant.deletePolicy,
+        allowSettings: session.link.allowSettings,
+        expiresAt: session.link.expiresAt.toISOString(),
+        csrfToken: session.csrfToken,
+        brand: config.brand,
+        providers: GUIDE_PROVIDERS,
+      };
+    };
+
+    app.post<{ Params: { tenantId: string }; Body: { link: string } }>(
+      `${API}/session`,
+      {
+        schema: {
+          params: tenantParams,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { link: { type: 'string', minLength: 1, maxLength: 200 } },
+            required: ['link'],
+          },
+        },
+      },
+      async (request, reply) => {
+        sameOrigin(request);
+        const { tenantId } = request.params;
+        let opened;
+        try {
+          opened = await portalLinks.open(tenantId, request.body.link);
+        } catch (error) {
+          if (error instanceof PortalAccessRefused) throw new HttpError(401, error.message);
+          throw error;
+        }
+        setSessionCookie(reply, { tenantId, secure, value: opened.token, expiresAt: opened.session.link.expiresAt });
+        return reply.code(201).send(await describe(tenantId, opened.session));
+      },
+    );
+
+    app.register(async (authenticated) => {
+      authenticated.addHook('preHandler', authenticate);
+
+      authenticated.get<{ Params: { tenantId: string } }>(
+        `${API}/session`,
+        { schema: { params: tenantParams } },
+        async (request) => describe(request.params.tenantId, sessionOf(request)),
+      );
+
+      authenticated.delete<{ Params: { tenantId: string } }>(
+        `${API}/session`,
+        { schema: { params: tenantParams } },
+        async (request, reply) => {
+          setSessionCookie(reply, { tenantId: request.params.tenantId, secure, value: '', expiresAt: undefined });
+          return reply.code(204).send();
+        },
+      );
+
+      authenticated.get<{ Params: { tenantId: string } }>(
+        `${API}/overview`,
+        { schema: { params: tenantParams } },
+        async (request) => {
+          const overview = await portalStatus.overview(request.params.tenantId);
+          const seen = (s: typeof overview.lastActivity) => (s === undefined ? null : { ...s, at: s.at.toISOString() });
+          return {
+            users: overview.users,
+            groups: overview.groups,
+            lastAuthenticated: seen(overview.connection.lastAuthenticated),
+            lastRefused:
+              overview.connection.lastRefused === undefined
+                ? null
+                : { ...overview.connection.lastRefused, at: overview.connection.lastRefused.at.toISOString() },
+            lastActivity: seen(overview.lastActivity),
+          };
+        },
+      );
+
+      authenticated.get<{ Params: { tenantId: string } }>(
+        `${API}/failures`,
+        { schema: { params: tenantParams } },
+        async (request) => ({
+          failures: (await portalStatus.failures(request.params.tenantId, 20)).map((f) => ({ ...f, at: iso(f.at) })),
+        }),
+      );
+
+      authenticated.get<{ Params: { tenantId: string; provider: string } }>(
+        `${API}/guides/:provider`,
+        {
+          schema: {
+            params: withTenant({ provider: { type: 'string', enum: GUIDE_PROVIDERS.map((provider) => provider.id) } }, [
+              'provider',
+            ]),
+          },
+        },
+        async (request) => {
+          const { tenantId, provider } = request.params;
+          const html = await portalGuide(provider, tenants.scimBaseUrl(tenantId));
+          if (html === undefined) throw new HttpError(404, `No guide for ${provider} in this build.`);
+          return { provider, html };
+        },
+      );
+
+      authenticated.get<{ Params: { tenantId: string } }>(
+        `${API}/tokens`,
+        { schema: { params: tenantParams } },
+        async (request) => ({
+          tokens: (await scimTokens.list(request.params.tenantId)).map(presentToken),
+        }),
+      );
+
+      const issue = async (request: TenantRequest, description: string) => {
+        const issued = await scimTokens.issue(request.params.tenantId, { description }, signerOf(request.server));
+        return { ...presentToken(issued.record), token: issued.token };
+      };
+
+      authenticated.post<{ Params: { tenantId: string }; Body: { description?: string } | undefined }>(
+        `${API}/tokens`,
+        {
+          preValidation: async (request) => {
+            request.body ??= {};
+          },
+          schema: {
+            params: tenantParams,
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { description: { type: 'string', maxLength: 200 } },
+            },
+          },
+        },
+        async (request, reply) =>
+          reply.code(201).send(await issue(request, request.body?.description ?? 'Issued in the setup portal')),
+      );
+
+      // Rotation: a new token first, then the old one revoked, so there is always one that works.
+      authenticated.post<{ Params: { tenantId: string; tokenId: string } }>(
+        `${API}/tokens/:tokenId/rotate`,
+        { schema: { params: withTenant({ tokenId: { type: 'string', format: 'uuid' } }, ['tokenId']) } },
+        async (request, reply) => {
+          const { tenantId, tokenId } = request.params;
+          const old = (await scimTokens.list(tenantId)).find((t) => t.id === tokenId && t.revokedAt === null);
+          if (old === undefined) throw new HttpError(404, 'No such active token for this tenant.');
+          const issued = await issue(request, old.description);
+          await scimTokens.revoke(tenantId, tokenId);
+          return reply.code(201).send(issued);
+        },
+      );
+
+      authenticated.delete<{ Params: { tenantId: string; tokenId: string } }>(
+        `${API}/tokens/:tokenId`,
+        { schema: { params: withTenant({ tokenId: { type: 'string', format: 'uuid' } }, ['tokenId']) } },
+        async (request, reply) => {
+          if (!(await scimTokens.revoke(request.params.tenantId, request.params.tokenId))) {
+            throw new HttpError(404, 'No such token for this tenant.');
+          }
+          return reply.code(204).send();
+        },
+      );
+
+      authenticated.patch<{
+        Params: { tenantId: string };
+        Body: { provider?: string | null; deletePolicy?: DeletePolicy };
+      }>(
+        `${API}/settings`,
+        {
+          schema: {
+            params: tenantParams,
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              minProperties: 1,
+              properties: {
+                provider: { type: ['string', 'null'], enum: [...PROVIDERS, null] },
+                deletePolicy: { type: 'string', enum: DELETE_POLICIES },
+              },
+            },
+          },
+        },
+        async (
+          request: FastifyRequest<{
+            Params: { tenantId: string };
+            Body: { provider?: string | null; deletePolicy?: DeletePolicy };
+          }>,
+          reply: FastifyReply,
+        ) => {
+          if (!sessionOf(request).link.allowSettings) {
+            throw new HttpError(403, 'This setup link may not change settings: ask the vendor.');
+          }
+          const updated = await tenants.update(request.params.tenantId, request.body);
+          return reply.send({ provider: updated.provider, deletePolicy: updated.deletePolicy });
+        },
+      );
+    });
+  };
+}
