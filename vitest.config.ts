@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit tests need nothing but Node; integration tests get a migrated template
+// Four projects: unit tests need nothing but Node; integration tests get a migrated template
 // database from the global setup and clone it once per file (test/helpers/database.ts); the
 // black-box suite starts the built service as a process and speaks to it over TCP only.
 export default defineConfig({
@@ -26,6 +26,16 @@ export default defineConfig({
         test: {
           name: 'blackbox',
           include: ['test/blackbox/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The portals in Debian's Chromium (playwright-core), against the built service over TCP.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -185,7 +185,10 @@ export function portalApiRoutes(deps: Deps) {
         },
         async (request) => {
           const { tenantId, provider } = request.params;
-          const html = await portalGuide(provider, tenants.scimBaseUrl(tenantId));
+          const html = await portalGuide(provider, {
+            scimBaseUrl: tenants.scimBaseUrl(tenantId),
+            publicUrl: config.publicUrl,
+          });
           if (html === undefined) throw new HttpError(404, `No guide for ${provider} in this build.`);
           return { provider, html };
         },

@@ -57,6 +57,16 @@ interface Failure {
 
 const api = (path: string) => `./api/${path}`;
 
+/** Text with `backquoted` names shown as code, as the explanations write attribute names. */
+const withCode = (text: string) =>
+  text.split('`').map((part, index) => (index % 2 === 1 ? html`<code>${part}</code>` : part));
+
+/** When and what a refused request was, and the service's own words. */
+const meta = (f: Failure) =>
+  [when(f.at), `${f.method} ${f.path}`, `status ${f.status}`, ...(f.detail === undefined ? [] : [f.detail])].join(
+    ' · ',
+  );
+
 async function openSession(): Promise<Session> {
   const fragment = new URLSearchParams(location.hash.slice(1));
   const link = fragment.get('link');
@@ -167,7 +177,11 @@ function SetUp(props: { session: Session }) {
     ${
       provider === undefined
         ? html`<p class="muted">Choose your identity provider to see its step-by-step guide.</p>`
-        : html`<${Guide} provider=${provider} />`
+        : html`<p class="notice">
+              The guide below is the one the vendor follows too: its first section (the tenant and the token) is done
+              already, and your part starts where you connect your identity provider.
+            </p>
+            <${Guide} provider=${provider} />`
     }
   `;
 }
@@ -338,12 +352,9 @@ function Status(props: { session: Session }) {
             ${failures.map(
               (f) =>
                 html`<li>
-                  <strong>${f.summary}</strong>
-                  <p class="fix">${f.fix}</p>
-                  <p class="muted">
-                    ${when(f.at)} · ${f.method} ${f.path} · status
-                    ${f.status}${f.detail === undefined ? '' : ` · ${f.detail}`}
-                  </p>
+                  <strong>${withCode(f.summary)}</strong>
+                  <p class="fix">${withCode(f.fix)}</p>
+                  <p class="muted">${meta(f)}</p>
                 </li>`,
             )}
           </ul>`
