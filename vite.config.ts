@@ -15,7 +15,10 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     rollupOptions: {
-      input: { portal: fileURLToPath(new URL('./src/web/portal.html', import.meta.url)) },
+      input: {
+        portal: fileURLToPath(new URL('./src/web/portal.html', import.meta.url)),
+        console: fileURLToPath(new URL('./src/web/console.html', import.meta.url)),
+      },
     },
   },
 });

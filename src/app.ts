@@ -15,6 +15,7 @@ import { drainUnreadBodies } from './http/plugins/unread-body.js';
 import { scimRoutes } from './http/scim/index.js';
 import { portalRoutes } from './http/portal/index.js';
 import { webAssetRoutes } from './http/web-assets.js';
+import { ConsoleSessions, consoleRoutes } from './http/console/session.js';
 import { isScimRoute, routedTenant } from './http/routed-tenant.js';
 import { bindToLog } from './http/log-bindings.js';
 import { RequestLogger } from './observability/request-logger.js';
@@ -80,9 +81,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await registerOpenApi(app, deps.config.publicUrl, deps.config.limits);
   await registerJwt(app, deps.secrets.jwtSecret);
   await app.register(healthRoutes(deps));
-  await app.register(adminRoutes(deps), { prefix: '/admin/v1' });
+  const consoleSessions = new ConsoleSessions(deps.secrets.adminToken, deps.secrets.jwtSecret, deps.config.publicUrl);
+  await app.register(adminRoutes(deps, consoleSessions), { prefix: '/admin/v1' });
   await app.register(scimRoutes(deps), { prefix: SCIM_PREFIX });
   await app.register(portalRoutes(deps));
+  await app.register(consoleRoutes(deps, consoleSessions));
   await app.register(webAssetRoutes());
   return app;
 }

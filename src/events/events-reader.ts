@@ -35,6 +35,11 @@ export class EventsReader {
    * Waits up to `waitMs` while there is nothing after `after`; `signal` ends the wait early
    * (the client went away, or the service is stopping) with whatever there is: nothing.
    */
+  /** One resource's events in sequence order (the console's timeline of a user). */
+  async ofResource(tenantId: string, resourceId: string, limit: number): Promise<StoredEvent[]> {
+    return this.outbox.ofResource(this.sql, tenantId, resourceId, limit);
+  }
+
   async read(tenantId: string, after: number, limit: number, waitMs = 0, signal?: AbortSignal): Promise<ReadEvents> {
     const deadline = Date.now() + waitMs;
     for (;;) {

@@ -107,6 +107,20 @@ export class Webhooks {
     return this.secrets.reencrypt(this.sql, this.store);
   }
 
+  /** Delivery across every tenant: how far behind the oldest undelivered event is, and what fails. */
+  async health(): Promise<{
+    oldestUndeliveredAgeSeconds: number;
+    unnumberedEvents: number;
+    failingSubscriptions: number;
+    disabledSubscriptions: number;
+  }> {
+    const [age, counts] = await Promise.all([
+      this.store.oldestUndeliveredAgeSeconds(this.sql),
+      this.store.deliveryHealth(this.sql),
+    ]);
+    return { oldestUndeliveredAgeSeconds: age, ...counts };
+  }
+
   async failures(tenantId: string, id: string): Promise<WebhookFailureRecord[]> {
     await this.get(tenantId, id);
     return this.store.failures(this.sql, tenantId, id);

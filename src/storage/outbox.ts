@@ -175,6 +175,10 @@ const PENDING_TENANTS = preparedSql(`SELECT DISTINCT tenant_id FROM outbox_pendi
 
 const AFTER = preparedSql(`SELECT ${COLUMNS} FROM outbox_events
   WHERE tenant_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`);
+// One resource's events, oldest first: served by outbox_events_resource_idx (migration
+// 20261207130000_resource_timeline).
+const OF_RESOURCE = preparedSql(`SELECT ${COLUMNS} FROM outbox_events
+  WHERE tenant_id = $1 AND resource_id = $2::uuid ORDER BY sequence LIMIT $3`);
 
 function toStoredEvent(row: EventRow): StoredEvent {
   return {
@@ -244,6 +248,12 @@ export class OutboxStore {
   /** The tenant's events after `sequence`, oldest first. */
   async after(q: Sql, tenantId: string, sequence: number, limit: number): Promise<StoredEvent[]> {
     const rows = await q.rows<EventRow[]>(AFTER, tenantId, sequence, limit);
+    return rows.map(toStoredEvent);
+  }
+
+  /** The numbered events of one resource (a user's timeline), oldest first, up to `limit`. */
+  async ofResource(q: Sql, tenantId: string, resourceId: string, limit: number): Promise<StoredEvent[]> {
+    const rows = await q.rows<EventRow[]>(OF_RESOURCE, tenantId, resourceId, limit);
     return rows.map(toStoredEvent);
   }
 }

@@ -117,12 +117,21 @@ export class RequestLogStore {
 
   /**
    * Newest first, before the entry `before` (a cursor), optionally of one status, only refused
-   * requests (`failed`: status 400 and up), or only some methods.
+   * requests (`failed`: status 400 and up), only some methods, one provider, or a span of time.
    */
   async list(
     q: Sql,
     tenantId: string,
-    options: { before?: number; status?: number; failed?: boolean; methods?: readonly string[]; limit: number },
+    options: {
+      before?: number;
+      status?: number;
+      failed?: boolean;
+      methods?: readonly string[];
+      provider?: string;
+      since?: Date;
+      until?: Date;
+      limit: number;
+    },
   ): Promise<StoredRequestLogEntry[]> {
     const rows = await q.rows<Row[]>(
       `SELECT tenant_id, id, received_at, method, path, status, duration_ms, provider, rules, request_id,
@@ -130,6 +139,8 @@ export class RequestLogStore {
          FROM scim_request_log
         WHERE tenant_id = $1 AND ($2::bigint IS NULL OR id < $2) AND ($3::integer IS NULL OR status = $3)
           AND ($5::boolean IS NOT TRUE OR status >= 400) AND ($6::text[] IS NULL OR method = ANY($6::text[]))
+          AND ($7::text IS NULL OR provider = $7) AND ($8::timestamptz IS NULL OR received_at >= $8)
+          AND ($9::timestamptz IS NULL OR received_at < $9)
         ORDER BY id DESC
         LIMIT $4`,
       tenantId,
@@ -138,6 +149,9 @@ export class RequestLogStore {
       options.limit,
       options.failed ?? null,
       options.methods === undefined ? null : [...options.methods],
+      options.provider ?? null,
+      options.since ?? null,
+      options.until ?? null,
     );
     return rows.map(toEntry);
   }

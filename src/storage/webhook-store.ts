@@ -517,6 +517,26 @@ export class WebhookStore {
     return Math.max(0, rows[0]?.age ?? 0);
   }
 
+  /**
+   * How event delivery stands across tenants (the console's health view): events committed but
+   * not yet numbered, and subscriptions failing or disabled.
+   */
+  async deliveryHealth(
+    q: Sql,
+  ): Promise<{ unnumberedEvents: number; failingSubscriptions: number; disabledSubscriptions: number }> {
+    const rows = await q.rows<{ unnumbered: string; failing: string; disabled: string }[]>(
+      `SELECT (SELECT count(*) FROM outbox_pending) AS unnumbered,
+              (SELECT count(*) FROM webhook_subscriptions WHERE enabled AND failing_since IS NOT NULL) AS failing,
+              (SELECT count(*) FROM webhook_subscriptions WHERE NOT enabled) AS disabled`,
+    );
+    const row = rows[0];
+    return {
+      unnumberedEvents: Number(row?.unnumbered ?? 0),
+      failingSubscriptions: Number(row?.failing ?? 0),
+      disabledSubscriptions: Number(row?.disabled ?? 0),
+    };
+  }
+
   async failures(q: Sql, tenantId: string, subscriptionId: string): Promise<WebhookFailureRecord[]> {
     const rows = await q.rows<FailureRow[]>(
       `SELECT ${FAILURE_COLUMNS} FROM webhook_failures

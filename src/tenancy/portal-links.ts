@@ -1,7 +1,8 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { PortalLinkRecord, PortalLinkStore } from '../storage/portal-link-store.js';
 import type { TenantStore } from '../storage/tenant-store.js';
 import { TenantNotFoundError } from './errors.js';
+import { SignedClaims } from './signed-claims.js';
 
 /** How long a link may live, in minutes (issue 14): five minutes to a week, a day by default. */
 export const LINK_MINUTES = { min: 5, max: 10_080, default: 1_440 } as const;
@@ -36,7 +37,12 @@ interface SessionClaims {
 
 const SECRET_PREFIX = 'spl_';
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
-const base64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
+
+const isSessionClaims = (value: unknown): value is SessionClaims => {
+  if (typeof value !== 'object' || value === null) return false;
+  const { tid, lid, csrf, exp } = value as Record<string, unknown>;
+  return typeof tid === 'string' && typeof lid === 'string' && typeof csrf === 'string' && typeof exp === 'number';
+};
 
 /** Why a link or session was refused, for the portal to say so (never which part was wrong). */
 export class PortalAccessRefused extends Error {
@@ -59,7 +65,7 @@ const live = (link: PortalLinkRecord | null, now: number): link is PortalLinkRec
  * from JWT_SECRET, as a JWT) can never pass for a session, nor a session for a token.
  */
 export class PortalLinks {
-  private readonly sessionKey: Buffer;
+  private readonly sessions: SignedClaims<SessionClaims>;
   private readonly now: () => number;
 
   constructor(
@@ -68,7 +74,7 @@ export class PortalLinks {
     jwtSecret: string,
     now: () => number = () => Date.now(),
   ) {
-    this.sessionKey = createHmac('sha256', jwtSecret).update('scim-portal-session-v1').digest();
+    this.sessions = new SignedClaims(jwtSecret, 'scim-portal-session-v1', isSessionClaims);
     this.now = now;
   }
 
@@ -108,9 +114,7 @@ export class PortalLinks {
       csrf: randomBytes(24).toString('base64url'),
       exp: link.expiresAt.getTime(),
     };
-    const payload = base64url(JSON.stringify(claims));
-    const token = `v1.${payload}.${this.sign(payload)}`;
-    return { token, session: { tenantId, link, csrfToken: claims.csrf } };
+    return { token: this.sessions.sign(claims), session: { tenantId, link, csrfToken: claims.csrf } };
   }
 
   /**
@@ -118,33 +122,10 @@ export class PortalLinks {
    * for a forged or altered token, another tenant's, an expired one or a revoked link's.
    */
   async session(tenantId: string, token: string | undefined): Promise<PortalSession> {
-    const claims = token === undefined ? undefined : this.verified(token);
-    if (claims?.tid !== tenantId || claims.exp <= this.now()) throw new PortalAccessRefused();
+    const claims = this.sessions.verify(token, this.now());
+    if (claims?.tid !== tenantId) throw new PortalAccessRefused();
     const link = await this.links.find(tenantId, claims.lid);
     if (!live(link, this.now())) throw new PortalAccessRefused();
     return { tenantId, link, csrfToken: claims.csrf };
-  }
-
-  private sign(payload: string): string {
-    return createHmac('sha256', this.sessionKey).update(payload).digest('base64url');
-  }
-
-  private verified(token: string): SessionClaims | undefined {
-    const [version, payload, signature, ...rest] = token.split('.');
-    if (version !== 'v1' || payload === undefined || signature === undefined || rest.length > 0) return undefined;
-    const expected = Buffer.from(this.sign(payload));
-    const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    try {
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<SessionClaims>;
-      return typeof claims.tid === 'string' &&
-        typeof claims.lid === 'string' &&
-        typeof claims.csrf === 'string' &&
-        typeof claims.exp === 'number'
-        ? (claims as SessionClaims)
-        : undefined;
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -1,6 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** Debian's Chromium, which .ci/run installs when it is missing (`npx playwright install` cannot run here). */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -43,4 +46,26 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
       nodes: v.nodes.map((n) => ({ target: n.target })),
     }));
   });
+}
+
+const SHOTS = mkdtempSync(join(tmpdir(), 'portal-shots-'));
+const DOC_IMAGES = join(import.meta.dirname, '../../docs/images');
+
+/**
+ * Photographs the page as `name`: every run keeps it in a temporary folder; with SCREENSHOTS=docs
+ * (npm run screenshots) the server mode's pictures replace those in docs/images.
+ */
+export async function screenshot(page: Page, mode: string, name: string): Promise<void> {
+  const path = join(SHOTS, `${mode}-${name}.png`);
+  await page.screenshot({ path });
+  if (mode === 'server' && process.env['SCREENSHOTS'] === 'docs') {
+    mkdirSync(DOC_IMAGES, { recursive: true });
+    copyFileSync(path, join(DOC_IMAGES, `${name}.png`));
+  }
+}
+
+/** Fails with axe-core's findings when the page as it stands breaks a WCAG 2.1 A or AA rule. */
+export async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const violations = await axeViolations(page);
+  expect(violations, `${screen}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
 }

@@ -1,17 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, startBlackBox, USER_SCHEMA, type BlackBox, type Tenant } from '../blackbox/harness.js';
-import { axeViolations, launchChromium } from './chromium.js';
+import { expectAccessible as expectAccessibleOf, launchChromium, screenshot } from './chromium.js';
 
 // The IT admin's whole path through the setup portal (issue 14), in Debian's Chromium, against the
 // built service over TCP in both database modes. Screenshots of each screen are taken on every
 // run; SCREENSHOTS=docs copies the server mode's into docs/images (npm run screenshots).
-const SHOTS = mkdtempSync(join(tmpdir(), 'portal-shots-'));
-const DOC_IMAGES = join(import.meta.dirname, '../../docs/images');
 
 const ENTRA = { 'user-agent': 'Azure AD SCIM Client' };
 
@@ -40,18 +35,8 @@ describe.each(MODES)('the setup portal in Chromium (%s database)', (mode) => {
     expect(created.status, created.text).toBe(201);
     return created.json as { id: string; url: string };
   };
-  const shot = async (name: string) => {
-    const path = join(SHOTS, `${mode}-${name}.png`);
-    await page.screenshot({ path });
-    if (mode === 'server' && process.env['SCREENSHOTS'] === 'docs') {
-      mkdirSync(DOC_IMAGES, { recursive: true });
-      copyFileSync(path, join(DOC_IMAGES, `${name}.png`));
-    }
-  };
-  const expectAccessible = async (screen: string) => {
-    const violations = await axeViolations(page);
-    expect(violations, `${screen}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
-  };
+  const shot = (name: string) => screenshot(page, mode, name);
+  const expectAccessible = (screen: string) => expectAccessibleOf(page, screen);
 
   it('takes an IT admin from a setup link to a provisioned user: choose Entra ID, copy the base URL, generate a token', async () => {
     const link = await newLink(tenant.id);

@@ -1,20 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { adminAuthenticator } from '../plugins/admin-auth.js';
+import { adminAuthenticator, type AdminSessions } from '../plugins/admin-auth.js';
 import { eventRoutes } from './events.js';
 import { tenantRoutes } from './tenants.js';
 import { tenantSchemaRoutes } from './tenant-schemas.js';
 import { attributeMappingRoutes } from './attribute-mapping.js';
 import { tokenRoutes } from './tokens.js';
 import { portalLinkRoutes } from './portal-links.js';
+import { healthAdminRoutes } from './health.js';
 import { requestLogRoutes } from './requests.js';
 import { userRoutes } from './users.js';
 import { webhookRoutes } from './webhooks.js';
 
 /** /admin/v1: the SaaS operator's API, authenticated with ADMIN_TOKEN. */
-export function adminRoutes(deps: Deps) {
+export function adminRoutes(deps: Deps, sessions?: AdminSessions) {
   return async (app: FastifyInstance) => {
-    app.addHook('onRequest', adminAuthenticator(deps.secrets.adminToken));
+    app.addHook('onRequest', adminAuthenticator(deps.secrets.adminToken, sessions));
     await app.register(tenantRoutes(deps));
     await app.register(tokenRoutes(deps));
     await app.register(portalLinkRoutes(deps));
@@ -24,5 +25,6 @@ export function adminRoutes(deps: Deps) {
     await app.register(webhookRoutes(deps));
     await app.register(userRoutes(deps));
     await app.register(requestLogRoutes(deps));
+    await app.register(healthAdminRoutes(deps));
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { PROVIDERS } from '../../scim/compat/providers.js';
 import type { Deps } from '../../deps.js';
 import { sqlOf } from '../../storage/db.js';
 import type { StoredRequestLogEntry } from '../../storage/request-log-store.js';
@@ -35,7 +36,17 @@ const present = (e: StoredRequestLogEntry) => ({
 export function requestLogRoutes(deps: Deps) {
   const sql = sqlOf(deps.db);
   return async (app: FastifyInstance) => {
-    app.get<{ Params: { id: string }; Querystring: { status?: string; after?: string; limit?: string } }>(
+    app.get<{
+      Params: { id: string };
+      Querystring: {
+        status?: string;
+        provider?: string;
+        since?: string;
+        until?: string;
+        after?: string;
+        limit?: string;
+      };
+    }>(
       '/tenants/:id/requests',
       {
         schema: {
@@ -49,6 +60,17 @@ export function requestLogRoutes(deps: Deps) {
             additionalProperties: false,
             properties: {
               status: { type: 'string', pattern: '^[1-5][0-9]{2}$', description: 'Only responses with this status.' },
+              provider: {
+                type: 'string',
+                enum: [...PROVIDERS],
+                description: 'Only requests from this identity provider.',
+              },
+              since: {
+                type: 'string',
+                format: 'date-time',
+                description: 'Only requests received at or after this time.',
+              },
+              until: { type: 'string', format: 'date-time', description: 'Only requests received before this time.' },
               after: {
                 type: 'string',
                 pattern: '^[1-9][0-9]{0,17}$',
@@ -96,6 +118,9 @@ export function requestLogRoutes(deps: Deps) {
           limit,
           ...(request.query.after === undefined ? {} : { before: Number(request.query.after) }),
           ...(request.query.status === undefined ? {} : { status: Number(request.query.status) }),
+          ...(request.query.provider === undefined ? {} : { provider: request.query.provider }),
+          ...(request.query.since === undefined ? {} : { since: new Date(request.query.since) }),
+          ...(request.query.until === undefined ? {} : { until: new Date(request.query.until) }),
         });
         const last = entries.at(-1);
         return {
