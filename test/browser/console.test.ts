@@ -42,7 +42,8 @@ describe.each(MODES)('the operator console in Chromium (%s database)', (mode) =>
     await page.goto(`${box.url}/console/`);
     await page.getByLabel('Admin token').fill('not-the-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('alert').textContent()).resolves.toBe('That is not the admin token.');
+    // The alert region is there from the start, empty until the answer comes.
+    await expect.poll(async () => page.getByRole('alert').textContent()).toBe('That is not the admin token.');
     await expectAccessible('sign in');
 
     await page.getByLabel('Admin token').fill(box.adminToken);
