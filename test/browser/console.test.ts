@@ -62,6 +62,21 @@ describe.each(MODES)('the operator console in Chromium (%s database)', (mode) =>
     await page.getByRole('button', { name: 'Create tenant' }).click();
     await page.getByRole('heading', { name: /Acme Console/ }).waitFor();
     await expectAccessible('tenant settings');
+    await shot('console-tenant');
+
+    // Declare the extension its identity provider will send (docs/schemas.md).
+    const urn = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
+    await page.getByRole('tab', { name: 'Schemas and mapping' }).click();
+    await page.getByText('(the default)').waitFor();
+    await page
+      .getByLabel(/Add or replace an extension/)
+      .fill(JSON.stringify({ id: urn, resourceType: 'User', name: 'Acme', attributes: [{ name: 'costCenter' }] }));
+    await page.getByRole('button', { name: 'Save extension' }).click();
+    await page.getByRole('button', { name: `Remove ${urn}` }).waitFor();
+    const declared = await box.admin('GET', '/admin/v1/tenants/console-acme/schemas');
+    expect((declared.json as { extensions: { id: string }[] }).extensions.map((x) => x.id)).toEqual([urn]);
+    await expectAccessible('schemas and mapping');
+    await shot('console-schemas');
 
     // The endpoint fails every delivery until told otherwise.
     let failing = true;
@@ -124,6 +139,7 @@ describe.each(MODES)('the operator console in Chromium (%s database)', (mode) =>
       /POST \/scim\/v2\/console-acme\/Users201/,
     );
     await expectAccessible('request log');
+    await shot('console-requests');
 
     const users = await box.admin('GET', '/admin/v1/tenants/console-acme/events?limit=10');
     const userId = (users.json as { events: { resourceId: string }[] }).events[0]?.resourceId ?? '';
@@ -131,10 +147,12 @@ describe.each(MODES)('the operator console in Chromium (%s database)', (mode) =>
     await page.getByLabel('User or group id').fill(userId);
     await page.getByRole('button', { name: 'Show its changes' }).click();
     await expect(page.locator('.timeline li').first().textContent()).resolves.toMatch(/^\s*user\.created · event 1/);
+    await shot('console-timeline');
 
     await page.getByRole('button', { name: 'Health' }).click();
     await page.getByRole('heading', { name: 'Event delivery' }).waitFor();
     await expectAccessible('health');
+    await shot('console-health');
 
     await page.getByRole('button', { name: 'Tenants' }).click();
     await page.getByRole('button', { name: /Acme Console/ }).click();

@@ -386,6 +386,127 @@ function Webhooks(props: { tenant: Tenant }) {
   `;
 }
 
+interface Extension {
+  readonly id: string;
+  readonly name?: string;
+  readonly resourceType: string;
+}
+
+/** JSON the operator typed, or a message saying where it is not JSON. */
+function parsed(text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { error: `Not JSON: ${errorText(e)}` };
+  }
+}
+
+/** The tenant's schema extensions (docs/schemas.md) and attribute mapping (docs/events.md), as JSON. */
+function SchemasAndMapping(props: { tenant: Tenant }) {
+  const { id } = props.tenant;
+  const [extensions, setExtensions] = useState<Extension[]>([]);
+  const [draft, setDraft] = useState('');
+  const [mapping, setMapping] = useState('');
+  const [isDefault, setIsDefault] = useState(true);
+  const [status, setStatus, run] = useStatus();
+  const load = useCallback(async () => {
+    const [list, current] = await Promise.all([
+      admin<{ extensions: Extension[] }>(`/tenants/${id}/schemas`),
+      admin<{ mapping: unknown; isDefault: boolean }>(`/tenants/${id}/attribute-mapping`),
+    ]);
+    setExtensions(list.extensions);
+    setMapping(JSON.stringify(current.mapping, null, 2));
+    setIsDefault(current.isDefault);
+  }, [id]);
+  useEffect(() => {
+    void run(load);
+  }, [load]);
+  const saveExtension = (event: Event) => {
+    event.preventDefault();
+    void run(async () => {
+      const json = parsed(draft);
+      if ('error' in json) {
+        setStatus(json.error);
+        return;
+      }
+      const urn = (json.value as { id?: unknown }).id;
+      if (typeof urn !== 'string') {
+        setStatus('The schema needs its "id", the extension URN.');
+        return;
+      }
+      await admin(`/tenants/${id}/schemas/${encodeURIComponent(urn)}`, { method: 'PUT', body: json.value });
+      setStatus(`Saved ${urn}.`);
+      await load();
+    });
+  };
+  const removeExtension = (urn: string) =>
+    run(async () => {
+      if (!confirm(`Remove the extension ${urn}?`)) return;
+      await admin(`/tenants/${id}/schemas/${encodeURIComponent(urn)}`, { method: 'DELETE' });
+      setStatus(`Removed ${urn}.`);
+      await load();
+    });
+  const saveMapping = (event: Event) => {
+    event.preventDefault();
+    void run(async () => {
+      const json = parsed(mapping);
+      if ('error' in json) {
+        setStatus(json.error);
+        return;
+      }
+      await admin(`/tenants/${id}/attribute-mapping`, { method: 'PUT', body: json.value });
+      setStatus('Mapping saved: later events carry it.');
+      await load();
+    });
+  };
+  const resetMapping = () =>
+    run(async () => {
+      await admin(`/tenants/${id}/attribute-mapping`, { method: 'DELETE' });
+      setStatus('The default mapping is back.');
+      await load();
+    });
+  const text = (set: (v: string) => void) => (e: Event) => {
+    set((e.target as HTMLTextAreaElement).value);
+  };
+  return html`
+    <p role="status">${status}</p>
+    <h3>Schema extensions</h3>
+    ${
+      extensions.length === 0
+        ? html`<p class="muted">None declared.</p>`
+        : html`<ul>
+            ${extensions.map(
+              (x) =>
+                html`<li>
+                  <code>${x.id}</code> (${x.resourceType}${x.name === undefined ? '' : `, ${x.name}`}) ${' '}<button
+                    type="button"
+                    class="danger"
+                    onClick=${() => removeExtension(x.id)}
+                    aria-label=${`Remove ${x.id}`}
+                  >
+                    Remove
+                  </button>
+                </li>`,
+            )}
+          </ul>`
+    }
+    <form class="settings" onSubmit=${saveExtension}>
+      <label for="extension-json">Add or replace an extension: its RFC 7643 §7 schema with "resourceType"</label>
+      <textarea id="extension-json" rows="8" value=${draft} onInput=${text(setDraft)}></textarea>
+      <p><button type="submit" class="primary">Save extension</button></p>
+    </form>
+    <h3>Attribute mapping ${isDefault ? html`<span class="muted">(the default)</span>` : null}</h3>
+    <form class="settings" onSubmit=${saveMapping}>
+      <label for="mapping-json">The app's model of users and groups: field → SCIM path</label>
+      <textarea id="mapping-json" rows="12" value=${mapping} onInput=${text(setMapping)}></textarea>
+      <p>
+        <button type="submit" class="primary">Save mapping</button>
+        ${' '}<button type="button" onClick=${resetMapping}>Restore the default</button>
+      </p>
+    </form>
+  `;
+}
+
 function Requests(props: { tenant: Tenant }) {
   const { id } = props.tenant;
   const [filters, setFilters] = useState({ status: '', provider: '', since: '', until: '' });
@@ -511,6 +632,7 @@ function Timeline(props: { tenant: Tenant }) {
 
 const TENANT_TABS = [
   ['settings', 'Settings'],
+  ['schemas', 'Schemas and mapping'],
   ['access', 'Tokens and setup links'],
   ['webhooks', 'Webhooks'],
   ['requests', 'Request log'],
@@ -565,13 +687,15 @@ function TenantView(props: { tenant: Tenant; onChanged: () => void; onDeleted: (
                 <button type="button" class="danger" onClick=${remove}>Delete this tenant</button>
                 <span role="status">${status}</span>
               </p>`
-          : tab === 'access'
-            ? html`<${TokensAndLinks} tenant=${tenant} />`
-            : tab === 'webhooks'
-              ? html`<${Webhooks} tenant=${tenant} />`
-              : tab === 'requests'
-                ? html`<${Requests} tenant=${tenant} />`
-                : html`<${Timeline} tenant=${tenant} />`
+          : tab === 'schemas'
+            ? html`<${SchemasAndMapping} tenant=${tenant} />`
+            : tab === 'access'
+              ? html`<${TokensAndLinks} tenant=${tenant} />`
+              : tab === 'webhooks'
+                ? html`<${Webhooks} tenant=${tenant} />`
+                : tab === 'requests'
+                  ? html`<${Requests} tenant=${tenant} />`
+                  : html`<${Timeline} tenant=${tenant} />`
       }
     </div>
   </section>`;
