@@ -63,6 +63,11 @@ export default tseslint.config(
     forbid(['fastify', 'fastify/*', '@fastify/*', '@prisma/*', '**/generated/**', '**/http/**', '**/provisioning/**']),
   ),
   layer(['src/http/**'], forbid(['@prisma/*', '**/generated/**'])),
+  // The MCP tools: an interface beside http/, over the same use cases; no framework, no SQL.
+  layer(
+    ['src/mcp/**'],
+    forbid(['fastify', 'fastify/*', '@fastify/*', '@prisma/*', '**/generated/**', '**/http/**', '**/storage/**']),
+  ),
   // The portals' browser code: it reaches the service only over HTTP.
   layer(
     ['src/web/**'],

@@ -15,6 +15,7 @@ import { drainUnreadBodies } from './http/plugins/unread-body.js';
 import { scimRoutes } from './http/scim/index.js';
 import { portalRoutes } from './http/portal/index.js';
 import { webAssetRoutes } from './http/web-assets.js';
+import { mcpRoutes } from './http/mcp/index.js';
 import { ConsoleSessions, consoleRoutes } from './http/console/session.js';
 import { isScimRoute, routedTenant } from './http/routed-tenant.js';
 import { bindToLog } from './http/log-bindings.js';
@@ -87,5 +88,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(portalRoutes(deps));
   await app.register(consoleRoutes(deps, consoleSessions));
   await app.register(webAssetRoutes());
+  await app.register(mcpRoutes(deps));
   return app;
 }

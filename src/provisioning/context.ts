@@ -27,6 +27,35 @@ export interface TenantContext {
   readonly rules?: Set<string>;
 }
 
+/** What tenancy/ knows of a tenant that a context carries (TenantProfile). */
+export interface ContextProfile {
+  readonly deletePolicy: 'delete' | 'deactivate';
+  readonly registry: SchemaRegistry;
+  readonly mapping: CompiledAttributeMapping;
+  readonly unknownExtensions: 'reject' | 'accept';
+  readonly declaredVersion: number;
+}
+
+/** The one way a request's context is made, for SCIM over HTTP and for MCP tools alike. */
+export function tenantContext(
+  tenantId: string,
+  principal: Principal,
+  baseUrl: string,
+  profile: ContextProfile,
+): TenantContext {
+  return {
+    tenantId,
+    principal,
+    baseUrl,
+    deletePolicy: profile.deletePolicy,
+    registry: profile.registry,
+    mapping: profile.mapping,
+    unknownExtensions: profile.unknownExtensions,
+    declaredVersion: profile.declaredVersion,
+    rules: new Set(),
+  };
+}
+
 export function noteRules(ctx: TenantContext, rules: Iterable<string>): void {
   for (const rule of rules) ctx.rules?.add(rule);
 }

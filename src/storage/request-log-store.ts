@@ -13,6 +13,8 @@ export interface RequestLogEntry {
   /** As sent (the request's with its secrets redacted), possibly cut short. */
   readonly requestBody: string | undefined;
   readonly responseBody: string | undefined;
+  /** Who called, where the protocol names more than the tenant (an MCP tool call). */
+  readonly caller?: string | undefined;
 }
 
 export interface StoredRequestLogEntry extends RequestLogEntry {
@@ -32,6 +34,7 @@ interface Row {
   request_id: string;
   request_body: string | null;
   response_body: string | null;
+  caller: string | null;
 }
 
 const toEntry = (r: Row): StoredRequestLogEntry => ({
@@ -47,12 +50,13 @@ const toEntry = (r: Row): StoredRequestLogEntry => ({
   requestId: r.request_id,
   requestBody: r.request_body ?? undefined,
   responseBody: r.response_body ?? undefined,
+  caller: r.caller ?? undefined,
 });
 
 // The columns a batch writes, and an entry's values for them, as text both COPY and the VALUES
 // casts read (rule names are plain words, so the array literal needs no quoting).
 const COLUMNS =
-  'tenant_id, received_at, method, path, status, duration_ms, provider, rules, request_id, request_body, response_body';
+  'tenant_id, received_at, method, path, status, duration_ms, provider, rules, request_id, request_body, response_body, caller';
 const valuesOf = (e: RequestLogEntry): (string | number | null)[] => [
   e.tenantId,
   e.receivedAt.toISOString(),
@@ -65,6 +69,7 @@ const valuesOf = (e: RequestLogEntry): (string | number | null)[] => [
   e.requestId,
   e.requestBody ?? null,
   e.responseBody ?? null,
+  e.caller ?? null,
 ];
 
 function ofLiveTenants(entries: readonly RequestLogEntry[], live: readonly { id: string }[]): RequestLogEntry[] {
@@ -100,9 +105,9 @@ export class RequestLogStore {
     const params: unknown[] = [];
     const rows = entries.map((e, index) => {
       params.push(...valuesOf(e));
-      const n = params.length - 11;
+      const n = params.length - 12;
       const p = (i: number) => `$${n + i}`;
-      return `(${index}, ${p(1)}, ${p(2)}::timestamptz, ${p(3)}, ${p(4)}, ${p(5)}::integer, ${p(6)}::integer, ${p(7)}, ${p(8)}::text[], ${p(9)}, ${p(10)}, ${p(11)})`;
+      return `(${index}, ${p(1)}, ${p(2)}::timestamptz, ${p(3)}, ${p(4)}, ${p(5)}::integer, ${p(6)}::integer, ${p(7)}, ${p(8)}::text[], ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`;
     });
     await q.execute(
       `INSERT INTO scim_request_log (${COLUMNS})
@@ -135,7 +140,7 @@ export class RequestLogStore {
   ): Promise<StoredRequestLogEntry[]> {
     const rows = await q.rows<Row[]>(
       `SELECT tenant_id, id, received_at, method, path, status, duration_ms, provider, rules, request_id,
-              request_body, response_body
+              request_body, response_body, caller
          FROM scim_request_log
         WHERE tenant_id = $1 AND ($2::bigint IS NULL OR id < $2) AND ($3::integer IS NULL OR status = $3)
           AND ($5::boolean IS NOT TRUE OR status >= 400) AND ($6::text[] IS NULL OR method = ANY($6::text[]))

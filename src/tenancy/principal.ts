@@ -6,8 +6,11 @@
  */
 export interface Principal {
   readonly tenantId: string;
-  /** A SCIM bearer token of the tenant, or the operator's admin token. */
-  readonly via: 'scim-token' | 'admin-token';
+  /**
+   * A SCIM bearer token of the tenant, the operator's admin token, or the local MCP host that
+   * runs the service's own stdio process with its configuration (`npm run mcp`).
+   */
+  readonly via: 'scim-token' | 'admin-token' | 'local-host';
   /** What a SCIM token allows (RFC 8693 scope names); the admin token allows everything. */
   readonly scopes: readonly string[];
 }
@@ -28,6 +31,15 @@ export function scimTokenPrincipal(tenantId: string, scopes: readonly string[]):
 /** For the operator's admin API, which the admin token authenticates for every tenant. */
 export function adminPrincipal(tenantId: string): Principal {
   return issue({ tenantId, via: 'admin-token', scopes: Object.freeze(['scim:read', 'scim:write']) });
+}
+
+/**
+ * For the MCP stdio process (`npm run mcp -- --tenant <id>`): whoever can start it holds the
+ * service's database and secrets already, as an operator does; `readOnly` gives the read tools only.
+ */
+export function localHostPrincipal(tenantId: string, readOnly: boolean): Principal {
+  const scopes = readOnly ? ['scim:read'] : ['scim:read', 'scim:write'];
+  return issue({ tenantId, via: 'local-host', scopes: Object.freeze(scopes) });
 }
 
 /** Whether this principal was made by one of the functions above, for this tenant. */

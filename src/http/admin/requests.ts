@@ -27,6 +27,7 @@ const present = (e: StoredRequestLogEntry) => ({
   requestId: e.requestId,
   requestBody: body(e.requestBody),
   responseBody: body(e.responseBody),
+  caller: e.caller ?? null,
 });
 
 /**
@@ -99,6 +100,10 @@ export function requestLogRoutes(deps: Deps) {
                       requestId: { type: 'string' },
                       requestBody: {},
                       responseBody: {},
+                      caller: {
+                        type: ['string', 'null'],
+                        description: 'Who called, for an MCP tool call (its SCIM token, or the local stdio host).',
+                      },
                     },
                   },
                 },

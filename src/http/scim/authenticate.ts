@@ -67,6 +67,26 @@ export async function authenticateScim(
   tenantId: string,
   scimTokens: ScimTokens,
 ): Promise<Principal> {
+  const { principal } = await verifiedToken(request, reply, tenantId, scimTokens);
+  // RFC 6750 §3.1: a valid token without the needed scope is 403 insufficient_scope.
+  const needed = neededScope(request);
+  if (!principal.scopes.includes(needed)) {
+    void reply.header('WWW-Authenticate', `${CHALLENGE}, error="insufficient_scope", scope="${needed}"`);
+    throw new ScimError(403, undefined, `This token lacks the ${needed} scope.`);
+  }
+  return principal;
+}
+
+/**
+ * The request's bearer token checked for `tenantId`: signature, claims, tenant, revocation. The
+ * principal it proves, and the token's id (its jti), which names the caller. Throws a 401.
+ */
+export async function verifiedToken(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenantId: string,
+  scimTokens: ScimTokens,
+): Promise<{ principal: Principal; tokenId: string }> {
   const token = bearerToken(request.headers.authorization);
   if (token === undefined) throw reject(reply, CHALLENGE, UNAUTHENTICATED);
   let verified: unknown;
@@ -78,14 +98,8 @@ export async function authenticateScim(
   // A signature proves who issued the token, not that its claims have the shape we rely on.
   const claims = asClaims(verified);
   const principal = claims === undefined ? undefined : await scimTokens.authenticate(tenantId, claims);
-  if (principal === undefined) throw reject(reply, INVALID, REJECTED);
-  // RFC 6750 §3.1: a valid token without the needed scope is 403 insufficient_scope.
-  const needed = neededScope(request);
-  if (!principal.scopes.includes(needed)) {
-    void reply.header('WWW-Authenticate', `${CHALLENGE}, error="insufficient_scope", scope="${needed}"`);
-    throw new ScimError(403, undefined, `This token lacks the ${needed} scope.`);
-  }
-  return principal;
+  if (principal === undefined || claims === undefined) throw reject(reply, INVALID, REJECTED);
+  return { principal, tokenId: claims.jti };
 }
 
 /** The request's tenant context; a handler reached without one refuses (fails closed). */

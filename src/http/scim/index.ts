@@ -15,6 +15,7 @@ import { routedTenant } from '../routed-tenant.js';
 import { bindToLog } from '../log-bindings.js';
 import { tenantAdmission } from '../plugins/tenant-admission.js';
 import { SchemaChanged, translateError } from '../../storage/errors.js';
+import { tenantContext } from '../../provisioning/context.js';
 
 /**
  * Everything under /scim/v2/{tenantId}. Authentication runs before routing decisions are shown
@@ -79,17 +80,7 @@ export function scimRoutes(deps: Deps) {
       // tenants share; scim_tenant_requests_refused_total and the process log count them.
       admit(request, reply, tenantId);
       // The request's one tenant context: every handler and use case takes it from here.
-      request.tenantContext = {
-        tenantId,
-        principal,
-        baseUrl: deps.tenants.scimBaseUrl(tenantId),
-        deletePolicy: profile.deletePolicy,
-        registry: profile.registry,
-        mapping: profile.mapping,
-        unknownExtensions: profile.unknownExtensions,
-        declaredVersion: profile.declaredVersion,
-        rules: new Set(),
-      };
+      request.tenantContext = tenantContext(tenantId, principal, deps.tenants.scimBaseUrl(tenantId), profile);
     });
     // The schema fence stopped a write validated against the tenant's earlier extensions: this
     // replica's cached profile is stale, and the client's retry must not meet it again.
