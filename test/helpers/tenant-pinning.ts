@@ -57,7 +57,7 @@ export const EXCEPTIONS: ReadonlyMap<string, string> = new Map([
     "The request log's batch writer (storage/request-log-store.ts, RequestLogStore.insert), off the request path by design: one batch holds many tenants' lines, and `tenants` is a reference table.",
   ],
   [
-    'COPY scim_request_log (tenant_id, received_at, method, path, status, duration_ms, provider, rules, request_id, request_body, response_body) FROM STDIN',
+    'COPY scim_request_log (tenant_id, received_at, method, path, status, duration_ms, provider, rules, request_id, request_body, response_body, caller) FROM STDIN',
     'The same batch writer: one COPY for many tenants, off the request path; each row names its tenant_id, by which Citus routes COPY rows to shards.',
   ],
 ]);
