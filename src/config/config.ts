@@ -105,7 +105,9 @@ const variables = {
     schema: {
       type: 'string',
       maxLength: 100_000,
-      pattern: '^(https://[^\\s"\'<>]+|data:image/(png|jpeg|gif|webp|svg\\+xml);base64,[A-Za-z0-9+/=]+)$',
+      // The host is letters, digits, dots and dashes: its origin is written into the CSP.
+      pattern:
+        '^(https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\\s"\'<>;,]*)?|data:image/(png|jpeg|gif|webp|svg\\+xml);base64,[A-Za-z0-9+/=]+)$',
     },
   },
 } as const;

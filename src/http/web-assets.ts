@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { BrandConfig } from '../config/config.js';
@@ -20,18 +20,30 @@ const TYPES: Readonly<Record<string, string>> = {
   '.json': 'application/json; charset=utf-8',
 };
 
-const files = new Map<string, Promise<Buffer | undefined>>();
+/**
+ * The built files, listed once: only a name on this list is ever read, so a request for any other
+ * name costs a lookup and nothing is kept for it (a cache keyed by whatever was asked for would
+ * grow with every made-up name).
+ */
+let built: Promise<ReadonlyMap<string, () => Promise<Buffer | undefined>>> | undefined;
 
-/** A built file, read once; undefined when the build has no such file (or there was no build). */
-export function webFile(relative: string): Promise<Buffer | undefined> {
-  const path = normalize(join(WEB_ROOT, relative));
-  if (!path.startsWith(WEB_ROOT) || path.includes(`${sep}..${sep}`)) return Promise.resolve(undefined);
-  let file = files.get(path);
-  if (file === undefined) {
-    file = readFile(path).catch(() => undefined);
-    files.set(path, file);
+async function listBuilt(): Promise<ReadonlyMap<string, () => Promise<Buffer | undefined>>> {
+  const names = await readdir(WEB_ROOT, { recursive: true }).catch(() => [] as string[]);
+  const files = new Map<string, () => Promise<Buffer | undefined>>();
+  for (const name of names) {
+    const relative = name.split(sep).join('/');
+    if (TYPES[extname(relative)] === undefined) continue;
+    // Read on first use, then kept: the list is the build's, so the memory is bounded by it.
+    let read: Promise<Buffer | undefined> | undefined;
+    files.set(relative, () => (read ??= readFile(join(WEB_ROOT, relative)).catch(() => undefined)));
   }
-  return file;
+  return files;
+}
+
+/** A built file by its path under dist/web; undefined when the build has no such file. */
+export async function webFile(relative: string): Promise<Buffer | undefined> {
+  built ??= listBuilt();
+  return (await built).get(relative)?.();
 }
 
 /**

@@ -42,7 +42,8 @@ function answer(data: JsonObject): CallToolResult {
  */
 function refusal(tool: string, error: ScimError, argument: string | undefined): CallToolResult {
   const detail = error.detail;
-  const text = `${tool} refused${argument === undefined ? '' : ` (argument "${argument}")`}: ${detail}`;
+  // SCIM's detail quotes what was sent (a filter, a value): JSON-encoded, it stays one string.
+  const text = `${tool} refused${argument === undefined ? '' : ` (argument "${argument}")`}: ${JSON.stringify(detail)}`;
   return {
     isError: true,
     content: [{ type: 'text', text }],
@@ -83,6 +84,8 @@ export function directoryTools(deps: Deps, caller: McpCaller): McpServer {
         'Tools over one tenant of a SCIM 2.0 directory: its users, groups and change events. Results are JSON data.',
     },
   );
+  // Each tool needs the scope its SCIM request would: the tools a token may not use are not offered.
+  const canRead = caller.principal.scopes.includes('scim:read');
   const canWrite = caller.principal.scopes.includes('scim:write');
   const context = async (): Promise<TenantContext> => {
     const profile = await deps.tenants.profile(caller.tenantId);
@@ -111,16 +114,32 @@ export function directoryTools(deps: Deps, caller: McpCaller): McpServer {
     writes: boolean,
   ): Promise<CallToolResult> => {
     const started = Date.now();
+    const requestId = randomUUID();
     let result: CallToolResult;
     let status = 200;
     try {
+      // The listing left the tool out already; this is the second guard, as for SCIM (RFC 6750 §3.1).
+      const needed = writes ? 'scim:write' : 'scim:read';
+      if (!caller.principal.scopes.includes(needed))
+        throw new ScimError(403, undefined, `This token lacks the ${needed} scope.`);
       const ctx = await context();
       result = answer(await work(ctx));
       if (writes) await deps.sequencer.settle(caller.tenantId);
     } catch (error) {
-      if (!(error instanceof ScimError)) throw error;
-      status = error.status;
-      result = refusal(tool, error, argumentOf(error, argumentNames));
+      if (error instanceof ScimError) {
+        status = error.status;
+        result = refusal(tool, error, argumentOf(error, argumentNames));
+      } else {
+        // Anything else (the database away, a conflict, a bug) is logged with an id and answered
+        // without its internals, as the HTTP side answers a 500 or 503; the request log keeps it.
+        status = 500;
+        deps.logger.error({ err: error, tool, tenant: caller.tenantId, requestId }, 'MCP tool call failed');
+        result = {
+          isError: true,
+          content: [{ type: 'text', text: `${tool} failed in the service; retry later (request id ${requestId}).` }],
+          structuredContent: { error: { status, detail: 'The service could not complete the call.', requestId } },
+        };
+      }
     }
     const text = result.content[0]?.type === 'text' ? result.content[0].text : '';
     deps.requestLog.record({
@@ -131,7 +150,7 @@ export function directoryTools(deps: Deps, caller: McpCaller): McpServer {
       durationMs: Date.now() - started,
       provider: 'mcp',
       rules: [],
-      requestId: randomUUID(),
+      requestId,
       caller: caller.name,
       ...redactedExchange(`tools/call ${tool}`, args as JsonValue, text),
     });
@@ -201,95 +220,97 @@ export function directoryTools(deps: Deps, caller: McpCaller): McpServer {
         ),
     );
   };
-  searchTool('search_users', 'User', 'id, userName, displayName, active and externalId', summaryOfUser);
-  searchTool('search_groups', 'Group', 'id, displayName and externalId', summaryOfGroup);
-
   const idInput = { id: z.uuid().describe('The resource id (a UUID), as search results give it.') };
 
-  server.registerTool(
-    'get_user',
-    {
-      title: 'Get a user',
-      description: `One user as SCIM represents it, with its groups. ${DATA_NOTE}`,
-      inputSchema: idInput,
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    async (args) =>
-      run(
-        'get_user',
-        args,
-        { id: 'id' },
-        async (ctx) => (await users().get(ctx, args.id.toLowerCase(), {})).resource,
-        false,
-      ),
-  );
+  if (canRead) {
+    searchTool('search_users', 'User', 'id, userName, displayName, active and externalId', summaryOfUser);
+    searchTool('search_groups', 'Group', 'id, displayName and externalId', summaryOfGroup);
 
-  server.registerTool(
-    'get_group',
-    {
-      title: 'Get a group',
-      description: `One group with its members (at most the first 200; membersTruncated says when more exist). ${DATA_NOTE}`,
-      inputSchema: idInput,
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    async (args) =>
-      run(
-        'get_group',
-        args,
-        { id: 'id' },
-        async (ctx) => {
-          const { resource } = await groups().get(ctx, args.id.toLowerCase(), {});
-          const members = Array.isArray(resource['members']) ? resource['members'] : [];
-          return { ...resource, members: members.slice(0, 200), membersTruncated: members.length > 200 };
-        },
-        false,
-      ),
-  );
-
-  server.registerTool(
-    'list_changes',
-    {
-      title: 'List changes',
-      description: `The tenant's change events after a sequence number, oldest first: type (user.created, group.member_added, …), resource, time and changed attributes; pass next as after to read on. ${DATA_NOTE}`,
-      inputSchema: {
-        after: z
-          .number()
-          .int()
-          .min(0)
-          .optional()
-          .describe('The next of the previous call (default 0: from the start).'),
-        limit: z
-          .number()
-          .int()
-          .min(1)
-          .max(MAX_COUNT)
-          .optional()
-          .describe(`How many events, 1 to ${MAX_COUNT} (default 20).`),
+    server.registerTool(
+      'get_user',
+      {
+        title: 'Get a user',
+        description: `One user as SCIM represents it, with its groups. ${DATA_NOTE}`,
+        inputSchema: idInput,
+        annotations: { readOnlyHint: true, openWorldHint: false },
       },
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    async (args) =>
-      run(
-        'list_changes',
-        args,
-        {},
-        async () => {
-          const { events, next } = await deps.events.read(caller.tenantId, args.after ?? 0, args.limit ?? 20);
-          return {
-            events: events.map((e) => ({
-              sequence: e.sequence,
-              type: e.type,
-              resourceType: e.resourceType,
-              resourceId: e.resourceId,
-              occurredAt: e.occurredAt.toISOString(),
-              changedAttributes: [...e.changedAttributes],
-            })),
-            next,
-          };
+      async (args) =>
+        run(
+          'get_user',
+          args,
+          { id: 'id' },
+          async (ctx) => (await users().get(ctx, args.id.toLowerCase(), {})).resource,
+          false,
+        ),
+    );
+
+    server.registerTool(
+      'get_group',
+      {
+        title: 'Get a group',
+        description: `One group with its members (at most the first 200; membersTruncated says when more exist). ${DATA_NOTE}`,
+        inputSchema: idInput,
+        annotations: { readOnlyHint: true, openWorldHint: false },
+      },
+      async (args) =>
+        run(
+          'get_group',
+          args,
+          { id: 'id' },
+          async (ctx) => {
+            const { resource } = await groups().get(ctx, args.id.toLowerCase(), {});
+            const members = Array.isArray(resource['members']) ? resource['members'] : [];
+            return { ...resource, members: members.slice(0, 200), membersTruncated: members.length > 200 };
+          },
+          false,
+        ),
+    );
+
+    server.registerTool(
+      'list_changes',
+      {
+        title: 'List changes',
+        description: `The tenant's change events after a sequence number, oldest first: type (user.created, group.member_added, …), resource, time and changed attributes; pass next as after to read on. ${DATA_NOTE}`,
+        inputSchema: {
+          after: z
+            .number()
+            .int()
+            .min(0)
+            .optional()
+            .describe('The next of the previous call (default 0: from the start).'),
+          limit: z
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_COUNT)
+            .optional()
+            .describe(`How many events, 1 to ${MAX_COUNT} (default 20).`),
         },
-        false,
-      ),
-  );
+        annotations: { readOnlyHint: true, openWorldHint: false },
+      },
+      async (args) =>
+        run(
+          'list_changes',
+          args,
+          {},
+          async () => {
+            const { events, next } = await deps.events.read(caller.tenantId, args.after ?? 0, args.limit ?? 20);
+            return {
+              events: events.map((e) => ({
+                sequence: e.sequence,
+                type: e.type,
+                resourceType: e.resourceType,
+                resourceId: e.resourceId,
+                occurredAt: e.occurredAt.toISOString(),
+                changedAttributes: [...e.changedAttributes],
+              })),
+              next,
+            };
+          },
+          false,
+        ),
+    );
+  }
 
   if (!canWrite) return server;
 

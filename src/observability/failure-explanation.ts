@@ -61,8 +61,11 @@ function subjectOf(path: string): { noun: string; kind: 'user' | 'group' | undef
   return { noun: 'a request', kind: undefined };
 }
 
-/** The first double-quoted name in a detail ("…" is not an attribute of …). */
-const quoted = (detail: string) => /"([^"]+)"/.exec(detail)?.[1];
+/**
+ * The first double-quoted name in a detail ("…" is not an attribute of …), without backquotes,
+ * which the portal reads as the edges of a name.
+ */
+const quoted = (detail: string) => /"([^"]+)"/.exec(detail)?.[1]?.replaceAll('`', "'");
 
 const UNDEFINED_ATTRIBUTE = /is not an attribute of|not an attribute of any schema this tenant declared/;
 const UNDECLARED_EXTENSION = /an extension this tenant has not declared/;
@@ -83,7 +86,7 @@ export function explainFailure(entry: LoggedFailure): FailureExplanation {
     );
   }
   if (entry.status === 400 && detail !== undefined && UNKNOWN_SCHEMA.test(detail)) {
-    const urn = detail.match(/"(urn:[^"]+)"/)?.[1] ?? 'an extension';
+    const urn = detail.match(/"(urn:[^"]+)"/)?.[1]?.replaceAll('`', "'") ?? 'an extension';
     return explained(
       `${who} sent ${noun} marked with the schema \`${urn}\`, which this application does not define.`,
       `Remove the attributes of that schema from ${mapping}, or ask the vendor to add the schema.`,

@@ -15,10 +15,10 @@ export class AuthFailureStore {
 
   /**
    * Records a refusal at `at`, counted since the first; nothing for a tenant that does not exist,
-   * since anyone can send a request to any URL.
+   * since anyone can send a request to any URL. Whether the tenant exists (a row was written).
    */
-  async record(tenantId: string, at: Date, reason: string, provider: string, refusals: number): Promise<void> {
-    await sqlOf(this.db).execute(
+  async record(tenantId: string, at: Date, reason: string, provider: string, refusals: number): Promise<boolean> {
+    const written = await sqlOf(this.db).execute(
       `INSERT INTO scim_auth_failures (tenant_id, last_at, reason, provider, count)
        SELECT id, $2, $3, $4, $5 FROM tenants WHERE id = $1
        ON CONFLICT (tenant_id) DO UPDATE
@@ -30,6 +30,7 @@ export class AuthFailureStore {
       provider,
       refusals,
     );
+    return written > 0;
   }
 
   async find(tenantId: string): Promise<AuthFailureRecord | null> {

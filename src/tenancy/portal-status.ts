@@ -5,6 +5,8 @@ import type { RequestLogStore, StoredRequestLogEntry } from '../storage/request-
 import { resourceCount } from '../storage/resource-counts.js';
 
 const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** What an identity provider sends: the request log also holds MCP tool calls (method MCP). */
+const SCIM_METHODS = ['GET', 'HEAD', ...WRITES] as const;
 
 export interface SeenRequest {
   readonly at: Date;
@@ -69,7 +71,7 @@ export class PortalStatus {
     const [users, groups, [last], writes, refused] = await Promise.all([
       resourceCount(q, tenantId, 'User'),
       resourceCount(q, tenantId, 'Group'),
-      this.requestLog.list(q, tenantId, { limit: 1 }),
+      this.requestLog.list(q, tenantId, { limit: 1, methods: SCIM_METHODS }),
       this.requestLog.list(q, tenantId, { limit: 20, methods: WRITES }),
       this.authFailures.find(tenantId),
     ]);
@@ -93,7 +95,11 @@ export class PortalStatus {
 
   /** The newest refused requests, each explained (observability/failure-explanation.ts). */
   async failures(tenantId: string, limit: number): Promise<ExplainedFailure[]> {
-    const entries = await this.requestLog.list(sqlOf(this.db), tenantId, { failed: true, limit });
+    const entries = await this.requestLog.list(sqlOf(this.db), tenantId, {
+      failed: true,
+      methods: SCIM_METHODS,
+      limit,
+    });
     return entries.map((entry) => ({
       ...explainFailure(entry),
       at: entry.receivedAt,

@@ -113,7 +113,9 @@ export class ScimTokens {
       async () => {
         const record = await this.tokens.find(tenantId, tokenId);
         return (
-          record !== null && record.revokedAt === null && (record.expiresAt === null || record.expiresAt.getTime() > now)
+          record !== null &&
+          record.revokedAt === null &&
+          (record.expiresAt === null || record.expiresAt.getTime() > now)
         );
       },
       () => now + this.options.cacheTtlMs,

@@ -51,6 +51,7 @@ describe('the operators’ console session', () => {
     expect((await change({})).statusCode).toBe(403);
     expect((await change({ 'x-csrf-token': 'guess' })).statusCode).toBe(403);
     expect((await change({ 'x-csrf-token': csrf, origin: 'https://evil.example' })).statusCode).toBe(403);
+    expect((await change({ 'x-csrf-token': csrf, 'sec-fetch-site': 'same-site' })).statusCode).toBe(403);
     // A console cookie is no SCIM token, and a portal's cookie no console session.
     const tenant = await scimTenant(t, 'console-scim');
     const scim = await t.app.inject({

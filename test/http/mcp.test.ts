@@ -200,6 +200,36 @@ describe('who may use the MCP endpoint', () => {
     }
   });
 
+  it('gives a write-only token the write tools only: reading needs scim:read, as over SCIM', async () => {
+    const scim = await scimTenant(t, 'mcp-write');
+    const client = await connect(scim.tenantId, await token(scim.tenantId, ['scim:write']));
+    try {
+      expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(WRITE_TOOLS);
+      const refused = (await client.callTool({ name: 'search_users', arguments: {} })) as CallToolResult;
+      expect(refused.isError).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('takes one JSON-RPC message a request, never a batch that would run past the tenant’s limits', async () => {
+    const scim = await scimTenant(t, 'mcp-batch');
+    const bearer = await token(scim.tenantId);
+    const batch = await fetch(`${origin}/mcp/${scim.tenantId}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+        { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      ]),
+    });
+    expect(batch.status).toBe(400);
+  });
+
   it('never reaches another tenant: another tenant’s token, no token, or a revoked one is refused', async () => {
     const mine = await scimTenant(t, 'mcp-mine');
     const theirs = await scimTenant(t, 'mcp-theirs');

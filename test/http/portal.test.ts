@@ -235,16 +235,52 @@ describe('what the setup portal does', () => {
     expect(rotated.statusCode).toBe(201);
     const next = rotated.json<{ id: string; token: string; description: string }>();
     expect(next.description).toBe('Entra ID');
-    await vi.waitFor(async () => { expect((await viaPortal.call('GET', '/Users')).statusCode).toBe(401); }, {
-      timeout: 5000,
-    });
+    await vi.waitFor(
+      async () => {
+        expect((await viaPortal.call('GET', '/Users')).statusCode).toBe(401);
+      },
+      {
+        timeout: 5000,
+      },
+    );
     const rotatedClient = scimClient(t.app, tenant.tenantId, next.token, tenant.base);
     expect((await rotatedClient.call('GET', '/Users')).statusCode).toBe(200);
 
     expect((await browser.call('DELETE', `tokens/${next.id}`)).statusCode).toBe(204);
-    await vi.waitFor(async () => { expect((await rotatedClient.call('GET', '/Users')).statusCode).toBe(401); }, {
-      timeout: 5000,
+    await vi.waitFor(
+      async () => {
+        expect((await rotatedClient.call('GET', '/Users')).statusCode).toBe(401);
+      },
+      {
+        timeout: 5000,
+      },
+    );
+  });
+
+  it('rotates a token into one with the same scopes and expiry, and stops issuing at 20 active tokens', async () => {
+    const tenant = await scimTenant(t, 'portal-rotate');
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const readOnly = await admin.issueToken(tenant.tenantId, {
+      description: 'audit',
+      scopes: ['scim:read'],
+      expiresAt,
     });
+    const browser = new PortalBrowser(tenant.tenantId);
+    await browser.open(await newLink(tenant.tenantId));
+    const rotated = await browser.call('POST', `tokens/${readOnly.id}/rotate`);
+    expect(rotated.statusCode).toBe(201);
+    expect(rotated.json()).toMatchObject({
+      description: 'audit',
+      scopes: ['scim:read'],
+      expiresAt: expect.stringMatching(/^\d{4}-/) as string,
+    });
+    expect(Date.parse(rotated.json<{ expiresAt: string }>().expiresAt)).toBe(Date.parse(expiresAt));
+
+    // The tenant holds the rotated one and the scim tenant's own: 18 more reach the cap.
+    for (let n = 0; n < 18; n++) await admin.issueToken(tenant.tenantId);
+    const capped = await browser.call('POST', 'tokens', {});
+    expect(capped.statusCode).toBe(409);
+    expect(capped.json<{ message: string }>().message).toMatch(/20 active tokens/);
   });
 
   it('shows counts, the last request and whether it authenticated, and explains refused requests in plain words', async () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { SignedClaims } from '../../tenancy/signed-claims.js';
 import { HttpError } from '../plugins/errors.js';
+import { sameSecret } from '../plugins/same-secret.js';
 import { cookieValue } from '../portal/session-cookie.js';
 import { sendPage } from '../web-assets.js';
 
@@ -67,7 +68,11 @@ export class ConsoleSessions {
       const origin = request.headers.origin;
       if (origin !== undefined && origin !== this.origin)
         throw new HttpError(403, 'This request must come from the console.');
-      if (request.headers['x-csrf-token'] !== claims.csrf) {
+      // Fetch metadata, where the browser sends it: only the console's own page may use the cookie.
+      const site = request.headers['sec-fetch-site'];
+      if (site !== undefined && site !== 'same-origin')
+        throw new HttpError(403, 'This request must come from the console.');
+      if (!sameSecret(request.headers['x-csrf-token'], claims.csrf)) {
         throw new HttpError(403, 'The request lacks the console session’s CSRF token (X-CSRF-Token).');
       }
     }

@@ -24,10 +24,43 @@ export function mcpRoutes(deps: Deps) {
     app.post<{ Params: { tenantId: string } }>('/mcp/:tenantId', { schema: { params } }, async (request, reply) => {
       const { tenantId } = request.params;
       const { principal, tokenId } = await verifiedToken(request, reply, tenantId, deps.scimTokens);
+      // One message a request: a JSON-RPC batch would run its calls side by side, past the
+      // tenant's limits (the SDK takes batches of up to 100).
+      if (Array.isArray(request.body)) {
+        throw new HttpError(400, 'Send one JSON-RPC message a request; batches are not accepted.');
+      }
+      // The tenant's limits, as for its SCIM requests: a tool call holds a slot while it runs.
+      const admission = deps.requestLimiter.admit(tenantId);
+      if (!admission.admitted) {
+        deps.metrics.tenantRequestRefused(admission.reason);
+        throw new HttpError(429, `Too many requests for this tenant. Retry after ${admission.retryAfterSeconds} s.`, {
+          'Retry-After': String(admission.retryAfterSeconds),
+        });
+      }
       const server = directoryTools(deps, { tenantId, principal, name: `SCIM token ${tokenId}` });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       reply.hijack();
+      // The answer is written by the SDK, past Fastify's own request deadline: the same deadline,
+      // kept here. A tool still running then gets the connection closed under it.
+      const timeoutMs = deps.config.limits.requestTimeoutMs;
+      const deadline =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              if (!reply.raw.headersSent) {
+                reply.raw.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '10' });
+                reply.raw.end(
+                  JSON.stringify({
+                    statusCode: 503,
+                    error: 'Service Unavailable',
+                    message: 'The tool call took too long.',
+                  }),
+                );
+              } else reply.raw.destroy();
+            }, timeoutMs)
+          : undefined;
       reply.raw.on('close', () => {
+        clearTimeout(deadline);
+        admission.release();
         void transport.close();
         void server.close();
       });

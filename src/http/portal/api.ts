@@ -2,9 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import type { TokenRecord } from '../../storage/token-store.js';
 import { PortalAccessRefused, type PortalSession } from '../../tenancy/portal-links.js';
+import { SCOPES, type Scope } from '../../tenancy/scim-tokens.js';
 import { DELETE_POLICIES, TENANT_ID_PATTERN, type DeletePolicy } from '../../tenancy/tenants.js';
 import { PROVIDERS } from '../../scim/compat/providers.js';
 import { HttpError } from '../plugins/errors.js';
+import { sameSecret } from '../plugins/same-secret.js';
 import { signerOf } from '../plugins/jwt.js';
 import { cookieValue, PORTAL_COOKIE, setSessionCookie } from './session-cookie.js';
 import { portalGuide, GUIDE_PROVIDERS } from './guides.js';
@@ -30,9 +32,13 @@ const withTenant = (properties: Record<string, unknown>, required: string[]) => 
 
 type TenantRequest = FastifyRequest<{ Params: { tenantId: string } }>;
 
+/** Active tokens a tenant may hold before the portal refuses to issue more (issued by any means). */
+const MAX_ACTIVE_TOKENS = 20;
+
 const presentToken = (t: TokenRecord) => ({
   id: t.id,
   description: t.description,
+  scopes: t.scopes,
   createdAt: t.createdAt.toISOString(),
   expiresAt: t.expiresAt?.toISOString() ?? null,
   revokedAt: t.revokedAt?.toISOString() ?? null,
@@ -77,7 +83,7 @@ export function portalApiRoutes(deps: Deps) {
       }
       if (request.method !== 'GET') {
         sameOrigin(request);
-        if (request.headers['x-csrf-token'] !== request.portalSession.csrfToken) {
+        if (!sameSecret(request.headers['x-csrf-token'], request.portalSession.csrfToken)) {
           throw new HttpError(403, 'The request lacks the session’s CSRF token (X-CSRF-Token).');
         }
       }
@@ -202,8 +208,31 @@ export function portalApiRoutes(deps: Deps) {
         }),
       );
 
-      const issue = async (request: TenantRequest, description: string) => {
-        const issued = await scimTokens.issue(request.params.tenantId, { description }, signerOf(request.server));
+      /**
+       * A new token, with the scopes and expiry of the one it replaces when it rotates one: a
+       * rotation never widens what a token may do. A session may not mint tokens without end.
+       */
+      const issue = async (request: TenantRequest, like: Pick<TokenRecord, 'description' | 'scopes' | 'expiresAt'>) => {
+        const { tenantId } = request.params;
+        const now = Date.now();
+        const active = (await scimTokens.list(tenantId)).filter(
+          (t) => t.revokedAt === null && (t.expiresAt === null || t.expiresAt.getTime() > now),
+        );
+        if (active.length >= MAX_ACTIVE_TOKENS) {
+          throw new HttpError(
+            409,
+            `This tenant has ${active.length} active tokens: revoke one before issuing another.`,
+          );
+        }
+        const issued = await scimTokens.issue(
+          tenantId,
+          {
+            description: like.description,
+            scopes: like.scopes as Scope[],
+            ...(like.expiresAt === null ? {} : { expiresAt: like.expiresAt }),
+          },
+          signerOf(request.server),
+        );
         return { ...presentToken(issued.record), token: issued.token };
       };
 
@@ -223,7 +252,15 @@ export function portalApiRoutes(deps: Deps) {
           },
         },
         async (request, reply) =>
-          reply.code(201).send(await issue(request, request.body?.description ?? 'Issued in the setup portal')),
+          reply.code(201).send(
+            await issue(request, {
+              // Named after the link whose session issued it, so an operator can trace it.
+              description:
+                request.body?.description ?? `Issued in the setup portal (link ${sessionOf(request).link.id})`,
+              scopes: SCOPES,
+              expiresAt: null,
+            }),
+          ),
       );
 
       // Rotation: a new token first, then the old one revoked, so there is always one that works.
@@ -232,9 +269,12 @@ export function portalApiRoutes(deps: Deps) {
         { schema: { params: withTenant({ tokenId: { type: 'string', format: 'uuid' } }, ['tokenId']) } },
         async (request, reply) => {
           const { tenantId, tokenId } = request.params;
-          const old = (await scimTokens.list(tenantId)).find((t) => t.id === tokenId && t.revokedAt === null);
+          const now = Date.now();
+          const old = (await scimTokens.list(tenantId)).find(
+            (t) => t.id === tokenId && t.revokedAt === null && (t.expiresAt === null || t.expiresAt.getTime() > now),
+          );
           if (old === undefined) throw new HttpError(404, 'No such active token for this tenant.');
-          const issued = await issue(request, old.description);
+          const issued = await issue(request, old);
           await scimTokens.revoke(tenantId, tokenId);
           return reply.code(201).send(issued);
         },

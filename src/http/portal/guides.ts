@@ -30,8 +30,11 @@ export async function portalGuide(
   urls: { scimBaseUrl: string; publicUrl: string },
 ): Promise<string | undefined> {
   const html = await webFile(`guides/${provider}.html`);
-  return html
-    ?.toString('utf8')
-    .replaceAll(EXAMPLE_BASE_URL, escapeHtml(urls.scimBaseUrl))
-    .replaceAll(EXAMPLE_ORIGIN, escapeHtml(urls.publicUrl));
+  return (
+    html
+      ?.toString('utf8')
+      // Functions, not strings: a replacement string would read $& and $' in the URLs as patterns.
+      .replaceAll(EXAMPLE_BASE_URL, () => escapeHtml(urls.scimBaseUrl))
+      .replaceAll(EXAMPLE_ORIGIN, () => escapeHtml(urls.publicUrl))
+  );
 }

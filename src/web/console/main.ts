@@ -594,7 +594,10 @@ function Timeline(props: { tenant: Tenant }) {
     event.preventDefault();
     void run(async () => {
       setStatus('');
-      setEvents((await admin<{ events: ChangeEvent[] }>(`/tenants/${id}/resources/${userId.trim()}/events`)).events);
+      setEvents(
+        (await admin<{ events: ChangeEvent[] }>(`/tenants/${id}/resources/${encodeURIComponent(userId.trim())}/events`))
+          .events,
+      );
     });
   };
   return html`

@@ -292,7 +292,7 @@ function Connection(props: { overview: Overview }) {
     ${
       refusedIsNewer
         ? html`<p class="notice bad">
-            The last request, ${when(refused.at)} from ${refused.provider}, was refused because ${refused.reason}.
+            The last request to your SCIM URL, ${when(refused.at)}, was refused because ${refused.reason}.
             Generate a token in the Tokens tab and paste it into your identity provider.
           </p>`
         : null
