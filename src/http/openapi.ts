@@ -40,5 +40,12 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string, l
     },
     hideUntagged: true,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // Its own Content-Security-Policy on every page and asset (swagger-ui's inline bootstrap gets a
+  // hash): the admin API accepts the console's cookie, so no script may run on this origin that
+  // the service did not ship, and the docs page may not be framed.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => `${header}; frame-ancestors 'none'`,
+  });
 }

@@ -20,7 +20,7 @@ describe('the operators’ console session', () => {
     const { res, cookie, csrf } = await signIn();
     expect(res.statusCode).toBe(201);
     expect(String(res.headers['set-cookie'])).toMatch(
-      /^scim_console=v1\.[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict; Secure$/,
+      /^__Host-scim_console=v1\.[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict; Secure$/,
     );
     // Eight hours, less the milliseconds the answer took.
     expect(Number(/Max-Age=(\d+)/.exec(String(res.headers['set-cookie']))?.[1])).toBeGreaterThanOrEqual(28_799);
@@ -41,6 +41,13 @@ describe('the operators’ console session', () => {
     const { cookie, csrf } = await signIn();
     const forged = await t.app.inject({ method: 'GET', url: '/admin/v1/tenants', headers: { cookie: `${cookie}x` } });
     expect(forged.statusCode).toBe(401);
+    // A cookie of the same name set by a sibling site, sent first, does not shadow the real one.
+    const shadowed = await t.app.inject({
+      method: 'GET',
+      url: '/admin/v1/tenants',
+      headers: { cookie: `__Host-scim_console=v1.planted.x; ${cookie}` },
+    });
+    expect(shadowed.statusCode).toBe(200);
     const change = (headers: Record<string, string>) =>
       t.app.inject({
         method: 'POST',
@@ -57,7 +64,7 @@ describe('the operators’ console session', () => {
     const scim = await t.app.inject({
       method: 'GET',
       url: `/scim/v2/${tenant.tenantId}/Users`,
-      headers: { authorization: `Bearer ${cookie.replace('scim_console=', '')}` },
+      headers: { authorization: `Bearer ${cookie.replace('__Host-scim_console=', '')}` },
     });
     expect(scim.statusCode).toBe(401);
   });
@@ -82,7 +89,12 @@ describe('the operators’ console session', () => {
   it('signs out by clearing the cookie; the page is served under the strict policy', async () => {
     const out = await t.app.inject({ method: 'DELETE', url: '/console/api/session' });
     expect(out.statusCode).toBe(204);
-    expect(String(out.headers['set-cookie'])).toMatch(/^scim_console=; Path=\/; Max-Age=0; HttpOnly; SameSite=Strict/);
+    expect(String(out.headers['set-cookie'])).toMatch(
+      /^__Host-scim_console=; Path=\/; Max-Age=0; HttpOnly; SameSite=Strict/,
+    );
+    // The API docs on the same origin run under a policy of their own, unframed.
+    const docs = await t.app.inject({ method: 'GET', url: '/docs/static/index.html' });
+    expect(docs.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
     const page = await t.app.inject({ method: 'GET', url: '/console/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self'/);

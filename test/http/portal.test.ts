@@ -198,6 +198,10 @@ describe('the setup portal’s session', () => {
     const forged = new PortalBrowser(scim.tenantId);
     forged.cookie = `${browser.cookie ?? ''}x`;
     expect((await forged.call('GET', 'overview')).statusCode).toBe(401);
+    // A planted cookie of the same name, sent first, does not shadow the real session.
+    const shadowed = new PortalBrowser(scim.tenantId);
+    shadowed.cookie = `scim_portal=v1.planted.x; ${browser.cookie ?? ''}`;
+    expect((await shadowed.call('GET', 'overview')).statusCode).toBe(200);
     expect((await new PortalBrowser(scim.tenantId).call('POST', 'session', { link: 'spl_guess' })).statusCode).toBe(
       401,
     );

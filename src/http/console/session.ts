@@ -4,11 +4,16 @@ import type { Deps } from '../../deps.js';
 import { SignedClaims } from '../../tenancy/signed-claims.js';
 import { HttpError } from '../plugins/errors.js';
 import { sameSecret } from '../plugins/same-secret.js';
-import { cookieValue } from '../portal/session-cookie.js';
+import { cookieValues } from '../portal/session-cookie.js';
 import { sendPage } from '../web-assets.js';
 
-/** The operators' console session cookie (docs/portals.md#the-console-for-operators). */
+/**
+ * The operators' console session cookie (docs/portals.md#the-console-for-operators). Over https
+ * it carries the __Host- prefix (RFC 6265bis §4.1.3.2): Secure, Path=/ and no Domain, so no
+ * sibling site of the same parent domain can set one under this name.
+ */
 export const CONSOLE_COOKIE = 'scim_console';
+const SECURE_CONSOLE_COOKIE = `__Host-${CONSOLE_COOKIE}`;
 /** A console session lasts a working day; signing in again takes the admin token again. */
 const SESSION_MS = 8 * 60 * 60 * 1000;
 
@@ -35,6 +40,8 @@ export class ConsoleSessions {
   private readonly expected: Buffer;
   readonly secure: boolean;
   readonly origin: string;
+  /** The cookie's name: with the __Host- prefix when the service is served over https. */
+  readonly cookie: string;
 
   constructor(adminToken: string, jwtSecret: string, publicUrl: string) {
     this.expected = digest(adminToken);
@@ -45,6 +52,7 @@ export class ConsoleSessions {
     );
     this.secure = publicUrl.startsWith('https://');
     this.origin = new URL(publicUrl).origin;
+    this.cookie = this.secure ? SECURE_CONSOLE_COOKIE : CONSOLE_COOKIE;
   }
 
   isAdminToken(token: string): boolean {
@@ -62,7 +70,11 @@ export class ConsoleSessions {
    * names one, this service's Origin. Undefined when there is no valid session cookie.
    */
   session(request: FastifyRequest): ConsoleClaims | undefined {
-    const claims = this.claims.verify(cookieValue(request, CONSOLE_COOKIE), Date.now());
+    const now = Date.now();
+    const claims = cookieValues(request, this.cookie)
+      .slice(0, 4)
+      .map((value) => this.claims.verify(value, now))
+      .find((verified) => verified !== undefined);
     if (claims === undefined) return undefined;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const origin = request.headers.origin;
@@ -82,7 +94,7 @@ export class ConsoleSessions {
   setCookie(reply: FastifyReply, value: string, exp: number | undefined): void {
     const maxAge = exp === undefined ? 0 : Math.floor((exp - Date.now()) / 1000);
     const attributes = [
-      `${CONSOLE_COOKIE}=${exp === undefined ? '' : value}`,
+      `${this.cookie}=${exp === undefined ? '' : value}`,
       'Path=/',
       `Max-Age=${maxAge}`,
       'HttpOnly',

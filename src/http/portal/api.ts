@@ -8,7 +8,7 @@ import { PROVIDERS } from '../../scim/compat/providers.js';
 import { HttpError } from '../plugins/errors.js';
 import { sameSecret } from '../plugins/same-secret.js';
 import { signerOf } from '../plugins/jwt.js';
-import { cookieValue, PORTAL_COOKIE, setSessionCookie } from './session-cookie.js';
+import { cookieValues, PORTAL_COOKIE, setSessionCookie } from './session-cookie.js';
 import { portalGuide, GUIDE_PROVIDERS } from './guides.js';
 
 declare module 'fastify' {
@@ -75,12 +75,16 @@ export function portalApiRoutes(deps: Deps) {
 
     const authenticate = async (request: TenantRequest) => {
       const { tenantId } = request.params;
-      try {
-        request.portalSession = await portalLinks.session(tenantId, cookieValue(request, PORTAL_COOKIE));
-      } catch (error) {
-        if (error instanceof PortalAccessRefused) throw new HttpError(401, error.message);
-        throw error;
+      // The first of the cookie's values (at most a few) that is a live session of this tenant.
+      for (const value of cookieValues(request, PORTAL_COOKIE).slice(0, 4)) {
+        try {
+          request.portalSession = await portalLinks.session(tenantId, value);
+          break;
+        } catch (error) {
+          if (!(error instanceof PortalAccessRefused)) throw error;
+        }
       }
+      if (request.portalSession === null) throw new HttpError(401, new PortalAccessRefused().message);
       if (request.method !== 'GET') {
         sameOrigin(request);
         if (!sameSecret(request.headers['x-csrf-token'], request.portalSession.csrfToken)) {

@@ -4,15 +4,20 @@ import { portalPath } from './paths.js';
 /** The setup portal's session cookie: one per tenant, since its path is the tenant's portal. */
 export const PORTAL_COOKIE = 'scim_portal';
 
-/** The value of one cookie of the request's Cookie header (RFC 6265 §5.4), if it is there. */
-export function cookieValue(request: FastifyRequest, name: string): string | undefined {
+/**
+ * Every value the request's Cookie header (RFC 6265 §5.4) carries under one name. Several can
+ * come: a sibling site of the same parent domain may set one with a broader Domain or Path, and
+ * browsers send it too, so a reader tries each rather than trusting the first.
+ */
+export function cookieValues(request: FastifyRequest, name: string): string[] {
   const header = request.headers.cookie;
-  if (header === undefined) return undefined;
+  if (header === undefined) return [];
+  const values: string[] = [];
   for (const pair of header.split(';')) {
     const equals = pair.indexOf('=');
-    if (equals > 0 && pair.slice(0, equals).trim() === name) return pair.slice(equals + 1).trim();
+    if (equals > 0 && pair.slice(0, equals).trim() === name) values.push(pair.slice(equals + 1).trim());
   }
-  return undefined;
+  return values;
 }
 
 /**
