@@ -341,6 +341,35 @@ describe('what the setup portal does', () => {
     );
   });
 
+  it('keeps MCP tool calls out of the provider’s connection status and its refused requests', async () => {
+    const tenant = await scimTenant(t, 'portal-mcp');
+    const browser = new PortalBrowser(tenant.tenantId);
+    await browser.open(await newLink(tenant.tenantId));
+    await tenant.call('GET', '/Users', undefined, { 'user-agent': 'Okta SCIM Client 1.0.0' });
+    for (const status of [200, 400]) {
+      t.deps.requestLog.record({
+        tenantId: tenant.tenantId,
+        receivedAt: new Date(),
+        method: 'MCP',
+        path: 'tools/call search_users',
+        status,
+        durationMs: 1,
+        provider: 'mcp',
+        rules: [],
+        requestId: crypto.randomUUID(),
+        requestBody: undefined,
+        responseBody: undefined,
+        caller: 'SCIM token x',
+      });
+    }
+    await t.deps.requestLog.flush();
+    const overview = (await browser.call('GET', 'overview')).json<{
+      lastAuthenticated: { method: string; provider: string };
+    }>();
+    expect(overview.lastAuthenticated).toMatchObject({ method: 'GET', provider: 'Okta' });
+    expect((await browser.call('GET', 'failures')).json<{ failures: unknown[] }>().failures).toEqual([]);
+  });
+
   it('shows a provider’s guide with the tenant’s base URL in place of the example', async () => {
     const tenant = await scimTenant(t, 'portal-guide');
     const browser = new PortalBrowser(tenant.tenantId);
