@@ -91,16 +91,14 @@ export function directoryTools(deps: Deps, caller: McpCaller): McpServer {
     const profile = await deps.tenants.profile(caller.tenantId);
     return tenantContext(caller.tenantId, caller.principal, deps.tenants.scimBaseUrl(caller.tenantId), profile);
   };
-  const users = (): ResourceService => {
-    const service = deps.resources.get('User');
-    if (service === undefined) throw new Error('no User resource service');
-    return service;
+  /** The use cases of a resource type, as deps.ts registers them for SCIM's routes. */
+  const service = (type: 'User' | 'Group'): ResourceService => {
+    const found = deps.resources.get(type);
+    if (found === undefined) throw new Error(`no ${type} resource service`);
+    return found;
   };
-  const groups = (): ResourceService => {
-    const service = deps.resources.get('Group');
-    if (service === undefined) throw new Error('no Group resource service');
-    return service;
-  };
+  const users = () => service('User');
+  const groups = () => service('Group');
 
   /**
    * Runs a tool the way an HTTP request runs: its writes' events numbered before it answers, and
@@ -168,7 +166,7 @@ export function directoryTools(deps: Deps, caller: McpCaller): McpServer {
       { filter: args.filter, count: String(args.count ?? 20), cursor: args.cursor ?? '' },
       LIST_LIMITS,
     );
-    return (type === 'User' ? users() : groups()).list(ctx, query);
+    return service(type).list(ctx, query);
   };
 
   const searchInput = {

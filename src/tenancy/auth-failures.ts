@@ -61,11 +61,16 @@ export class AuthFailures {
   }
 
   /** Writes what is noted now, then once more at the end of the window if more came meanwhile. */
-  private async write(tenantId: string, entry: Pending): Promise<void> {
+  /** Writes what the entry gathered and starts it counting again; whether its tenant exists. */
+  private record(tenantId: string, entry: Pending): Promise<boolean> {
     const { at, reason, provider, refusals } = entry;
     entry.refusals = 0;
+    return this.store.record(tenantId, at, reason, provider, refusals);
+  }
+
+  private async write(tenantId: string, entry: Pending): Promise<void> {
     try {
-      if (!(await this.store.record(tenantId, at, reason, provider, refusals))) {
+      if (!(await this.record(tenantId, entry))) {
         this.pending.delete(tenantId);
         this.unknown.set(tenantId, true, this.now() + UNKNOWN_FOR_MS);
         return;
@@ -92,10 +97,7 @@ export class AuthFailures {
   async flush(): Promise<void> {
     await Promise.all(
       [...this.pending].map(async ([tenantId, entry]) => {
-        if (entry.refusals === 0) return;
-        const { at, reason, provider, refusals } = entry;
-        entry.refusals = 0;
-        await this.store.record(tenantId, at, reason, provider, refusals);
+        if (entry.refusals > 0) await this.record(tenantId, entry);
       }),
     );
   }

@@ -75,6 +75,7 @@ export class PortalStatus {
       this.requestLog.list(q, tenantId, { limit: 20, methods: WRITES }),
       this.authFailures.find(tenantId),
     ]);
+    const lastWrite = writes.find((w) => w.status < 400);
     return {
       users,
       groups,
@@ -89,7 +90,7 @@ export class PortalStatus {
                 reason: REFUSAL_REASONS[refused.reason] ?? REFUSAL_REASONS['invalid'] ?? '',
               },
       },
-      lastActivity: ((write) => (write === undefined ? undefined : seen(write)))(writes.find((w) => w.status < 400)),
+      lastActivity: lastWrite === undefined ? undefined : seen(lastWrite),
     };
   }
 

@@ -47,6 +47,11 @@ export interface ScimTokensOptions {
 
 const MAX_CACHED = 10_000;
 
+/** Whether a token record can still authenticate at `now`: not revoked, not expired. */
+export function isActiveToken(record: Pick<TokenRecord, 'revokedAt' | 'expiresAt'>, now: number): boolean {
+  return record.revokedAt === null && (record.expiresAt === null || record.expiresAt.getTime() > now);
+}
+
 export class ScimTokens {
   private readonly cache: ExpiringCache<string, boolean>;
   private readonly now: () => number;
@@ -112,11 +117,7 @@ export class ScimTokens {
       key(tenantId, tokenId),
       async () => {
         const record = await this.tokens.find(tenantId, tokenId);
-        return (
-          record !== null &&
-          record.revokedAt === null &&
-          (record.expiresAt === null || record.expiresAt.getTime() > now)
-        );
+        return record !== null && isActiveToken(record, now);
       },
       () => now + this.options.cacheTtlMs,
     );

@@ -1,19 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
-import type { TokenRecord } from '../../storage/token-store.js';
+import { tokenJson as present } from '../token-json.js';
 import { SCOPES, type Scope } from '../../tenancy/scim-tokens.js';
 import { HttpError } from '../plugins/errors.js';
 import { signerOf } from '../plugins/jwt.js';
 import { errorResponses, tenantIdParams } from './schemas.js';
-
-const present = (t: TokenRecord) => ({
-  id: t.id,
-  description: t.description,
-  scopes: t.scopes,
-  createdAt: t.createdAt.toISOString(),
-  expiresAt: t.expiresAt?.toISOString() ?? null,
-  revokedAt: t.revokedAt?.toISOString() ?? null,
-});
 
 interface CreateTokenBody {
   description?: string;

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { SignedClaims } from '../../tenancy/signed-claims.js';
 import { HttpError } from '../plugins/errors.js';
-import { sameSecret } from '../plugins/same-secret.js';
-import { cookieValues } from '../portal/session-cookie.js';
+import { fromOwnOrigin, sameSecret } from '../plugins/browser-checks.js';
+import { cookieValues, setSessionCookie } from '../portal/session-cookie.js';
 import { sendPage } from '../web-assets.js';
 
 /**
@@ -77,9 +77,7 @@ export class ConsoleSessions {
       .find((verified) => verified !== undefined);
     if (claims === undefined) return undefined;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      const origin = request.headers.origin;
-      if (origin !== undefined && origin !== this.origin)
-        throw new HttpError(403, 'This request must come from the console.');
+      if (!fromOwnOrigin(request, this.origin)) throw new HttpError(403, 'This request must come from the console.');
       // Fetch metadata, where the browser sends it: only the console's own page may use the cookie.
       const site = request.headers['sec-fetch-site'];
       if (site !== undefined && site !== 'same-origin')
@@ -92,16 +90,7 @@ export class ConsoleSessions {
   }
 
   setCookie(reply: FastifyReply, value: string, exp: number | undefined): void {
-    const maxAge = exp === undefined ? 0 : Math.floor((exp - Date.now()) / 1000);
-    const attributes = [
-      `${this.cookie}=${exp === undefined ? '' : value}`,
-      'Path=/',
-      `Max-Age=${maxAge}`,
-      'HttpOnly',
-      'SameSite=Strict',
-      ...(this.secure ? ['Secure'] : []),
-    ];
-    void reply.header('Set-Cookie', attributes.join('; '));
+    setSessionCookie(reply, { name: this.cookie, path: '/', secure: this.secure, value, expiresAt: exp });
   }
 }
 
@@ -124,8 +113,7 @@ export function consoleRoutes(deps: Deps, sessions: ConsoleSessions) {
         },
       },
       async (request, reply) => {
-        const origin = request.headers.origin;
-        if (origin !== undefined && origin !== sessions.origin) throw new HttpError(403, 'Sign in from the console.');
+        if (!fromOwnOrigin(request, sessions.origin)) throw new HttpError(403, 'Sign in from the console.');
         if (!sessions.isAdminToken(request.body.adminToken)) throw new HttpError(401, 'That is not the admin token.');
         const { value, claims } = sessions.open(Date.now());
         sessions.setCookie(reply, value, claims.exp);

@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import { directoryTools } from '../../mcp/directory-tools.js';
 import { TENANT_ID_PATTERN } from '../../tenancy/tenants.js';
 import { HttpError } from '../plugins/errors.js';
+import { refusedAdmission } from '../plugins/tenant-admission.js';
 import { verifiedToken } from '../scim/authenticate.js';
 
 const params = {
@@ -33,9 +34,7 @@ export function mcpRoutes(deps: Deps) {
       const admission = deps.requestLimiter.admit(tenantId);
       if (!admission.admitted) {
         deps.metrics.tenantRequestRefused(admission.reason);
-        throw new HttpError(429, `Too many requests for this tenant. Retry after ${admission.retryAfterSeconds} s.`, {
-          'Retry-After': String(admission.retryAfterSeconds),
-        });
+        throw refusedAdmission(admission);
       }
       const server = directoryTools(deps, { tenantId, principal, name: `SCIM token ${tokenId}` });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { TenantRequestLimiter } from '../../tenancy/request-limiter.js';
+import type { Admission, TenantRequestLimiter } from '../../tenancy/request-limiter.js';
 import { HttpError } from './errors.js';
 
 /** After a client gave up, how long its request's slot waits for the handler to finish. */
@@ -30,6 +30,19 @@ export interface TenantAdmissionOptions {
  * Register it on the plugin whose onRequest hook calls the returned function, so that its hooks
  * see the same requests.
  */
+/** The 429 with Retry-After (RFC 6585 §4) that a request over the tenant's limits gets. */
+export function refusedAdmission(admission: Extract<Admission, { admitted: false }>): HttpError {
+  const bound =
+    admission.reason === 'concurrency'
+      ? `at most ${admission.limit} requests at once`
+      : `at most ${admission.limit} requests a second`;
+  return new HttpError(
+    429,
+    `Too many requests for this tenant: this service instance takes ${bound} from one tenant. Retry after ${admission.retryAfterSeconds} s.`,
+    { 'Retry-After': String(admission.retryAfterSeconds) },
+  );
+}
+
 export function tenantAdmission(app: FastifyInstance, limiter: TenantRequestLimiter, options: TenantAdmissionOptions) {
   const graceMs = options.requestTimeoutMs > 0 ? options.requestTimeoutMs : ABANDONED_GRACE_MS;
   const slots = new WeakMap<FastifyRequest, { started(): void; answered(): void; release(): void }>();
@@ -58,15 +71,7 @@ export function tenantAdmission(app: FastifyInstance, limiter: TenantRequestLimi
     const admission = limiter.admit(tenantId);
     if (!admission.admitted) {
       options.onRefused?.(admission.reason);
-      const bound =
-        admission.reason === 'concurrency'
-          ? `at most ${admission.limit} requests at once`
-          : `at most ${admission.limit} requests a second`;
-      throw new HttpError(
-        429,
-        `Too many requests for this tenant: this service instance takes ${bound} from one tenant. Retry after ${admission.retryAfterSeconds} s.`,
-        { 'Retry-After': String(admission.retryAfterSeconds) },
-      );
+      throw refusedAdmission(admission);
     }
     let started = false;
     let answered = false;

@@ -2,13 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import type { TokenRecord } from '../../storage/token-store.js';
 import { PortalAccessRefused, type PortalSession } from '../../tenancy/portal-links.js';
-import { SCOPES, type Scope } from '../../tenancy/scim-tokens.js';
+import { isActiveToken, SCOPES, type Scope } from '../../tenancy/scim-tokens.js';
 import { DELETE_POLICIES, TENANT_ID_PATTERN, type DeletePolicy } from '../../tenancy/tenants.js';
 import { PROVIDERS } from '../../scim/compat/providers.js';
 import { HttpError } from '../plugins/errors.js';
-import { sameSecret } from '../plugins/same-secret.js';
+import { tokenJson } from '../token-json.js';
+import { fromOwnOrigin, sameSecret } from '../plugins/browser-checks.js';
 import { signerOf } from '../plugins/jwt.js';
-import { cookieValues, PORTAL_COOKIE, setSessionCookie } from './session-cookie.js';
+import { cookieValues, PORTAL_COOKIE, setPortalCookie } from './session-cookie.js';
 import { portalGuide, GUIDE_PROVIDERS } from './guides.js';
 
 declare module 'fastify' {
@@ -35,15 +36,6 @@ type TenantRequest = FastifyRequest<{ Params: { tenantId: string } }>;
 /** Active tokens a tenant may hold before the portal refuses to issue more (issued by any means). */
 const MAX_ACTIVE_TOKENS = 20;
 
-const presentToken = (t: TokenRecord) => ({
-  id: t.id,
-  description: t.description,
-  scopes: t.scopes,
-  createdAt: t.createdAt.toISOString(),
-  expiresAt: t.expiresAt?.toISOString() ?? null,
-  revokedAt: t.revokedAt?.toISOString() ?? null,
-});
-
 const iso = (date: Date | undefined) => date?.toISOString() ?? null;
 
 /**
@@ -57,11 +49,9 @@ export function portalApiRoutes(deps: Deps) {
   const secure = config.publicUrl.startsWith('https://');
   const origin = new URL(config.publicUrl).origin;
 
-  /** A change must come from the portal's own page: its Origin, when sent, is the service's. */
+  /** A change must come from the portal's own page. */
   const sameOrigin = (request: FastifyRequest) => {
-    const sent = request.headers.origin;
-    if (sent !== undefined && sent !== origin)
-      throw new HttpError(403, 'This request must come from the setup portal.');
+    if (!fromOwnOrigin(request, origin)) throw new HttpError(403, 'This request must come from the setup portal.');
   };
 
   return async (app: FastifyInstance) => {
@@ -134,7 +124,7 @@ export function portalApiRoutes(deps: Deps) {
           if (error instanceof PortalAccessRefused) throw new HttpError(401, error.message);
           throw error;
         }
-        setSessionCookie(reply, { tenantId, secure, value: opened.token, expiresAt: opened.session.link.expiresAt });
+        setPortalCookie(reply, { tenantId, secure, value: opened.token, expiresAt: opened.session.link.expiresAt });
         return reply.code(201).send(await describe(tenantId, opened.session));
       },
     );
@@ -152,7 +142,7 @@ export function portalApiRoutes(deps: Deps) {
         `${API}/session`,
         { schema: { params: tenantParams } },
         async (request, reply) => {
-          setSessionCookie(reply, { tenantId: request.params.tenantId, secure, value: '', expiresAt: undefined });
+          setPortalCookie(reply, { tenantId: request.params.tenantId, secure, value: '', expiresAt: undefined });
           return reply.code(204).send();
         },
       );
@@ -208,7 +198,7 @@ export function portalApiRoutes(deps: Deps) {
         `${API}/tokens`,
         { schema: { params: tenantParams } },
         async (request) => ({
-          tokens: (await scimTokens.list(request.params.tenantId)).map(presentToken),
+          tokens: (await scimTokens.list(request.params.tenantId)).map(tokenJson),
         }),
       );
 
@@ -219,9 +209,7 @@ export function portalApiRoutes(deps: Deps) {
       const issue = async (request: TenantRequest, like: Pick<TokenRecord, 'description' | 'scopes' | 'expiresAt'>) => {
         const { tenantId } = request.params;
         const now = Date.now();
-        const active = (await scimTokens.list(tenantId)).filter(
-          (t) => t.revokedAt === null && (t.expiresAt === null || t.expiresAt.getTime() > now),
-        );
+        const active = (await scimTokens.list(tenantId)).filter((t) => isActiveToken(t, now));
         if (active.length >= MAX_ACTIVE_TOKENS) {
           throw new HttpError(
             409,
@@ -237,7 +225,7 @@ export function portalApiRoutes(deps: Deps) {
           },
           signerOf(request.server),
         );
-        return { ...presentToken(issued.record), token: issued.token };
+        return { ...tokenJson(issued.record), token: issued.token };
       };
 
       authenticated.post<{ Params: { tenantId: string }; Body: { description?: string } | undefined }>(
@@ -274,9 +262,7 @@ export function portalApiRoutes(deps: Deps) {
         async (request, reply) => {
           const { tenantId, tokenId } = request.params;
           const now = Date.now();
-          const old = (await scimTokens.list(tenantId)).find(
-            (t) => t.id === tokenId && t.revokedAt === null && (t.expiresAt === null || t.expiresAt.getTime() > now),
-          );
+          const old = (await scimTokens.list(tenantId)).find((t) => t.id === tokenId && isActiveToken(t, now));
           if (old === undefined) throw new HttpError(404, 'No such active token for this tenant.');
           const issued = await issue(request, old);
           await scimTokens.revoke(tenantId, tokenId);

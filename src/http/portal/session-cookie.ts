@@ -21,23 +21,38 @@ export function cookieValues(request: FastifyRequest, name: string): string[] {
 }
 
 /**
- * Sets the session cookie (RFC 6265 §4.1): HttpOnly, so no script reads it; SameSite=Strict, so
- * no other site's page sends it; Secure when the service is served over https; scoped to this
- * tenant's portal; and gone when its link expires. `expiresAt` undefined clears it.
+ * Sets a session cookie (RFC 6265 §4.1), the setup portal's or the console's: HttpOnly, so no
+ * script reads it; SameSite=Strict, so no other site's page sends it; Secure when the service is
+ * served over https; scoped to `path`; gone at `expiresAt` (ms since the epoch). `expiresAt`
+ * undefined clears it.
  */
 export function setSessionCookie(
   reply: FastifyReply,
-  options: { tenantId: string; secure: boolean; value: string; expiresAt: Date | undefined },
+  cookie: { name: string; path: string; secure: boolean; value: string; expiresAt: number | undefined },
 ): void {
-  const { tenantId, secure, value, expiresAt } = options;
-  const maxAge = expiresAt === undefined ? 0 : Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
+  const { name, path, secure, value, expiresAt } = cookie;
+  const maxAge = expiresAt === undefined ? 0 : Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
   const attributes = [
-    `${PORTAL_COOKIE}=${expiresAt === undefined ? '' : value}`,
-    `Path=${portalPath(tenantId)}`,
+    `${name}=${expiresAt === undefined ? '' : value}`,
+    `Path=${path}`,
     `Max-Age=${maxAge}`,
     'HttpOnly',
     'SameSite=Strict',
     ...(secure ? ['Secure'] : []),
   ];
   void reply.header('Set-Cookie', attributes.join('; '));
+}
+
+/** The setup portal's session cookie for one tenant: its path is the tenant's portal. */
+export function setPortalCookie(
+  reply: FastifyReply,
+  options: { tenantId: string; secure: boolean; value: string; expiresAt: Date | undefined },
+): void {
+  setSessionCookie(reply, {
+    name: PORTAL_COOKIE,
+    path: portalPath(options.tenantId),
+    secure: options.secure,
+    value: options.value,
+    expiresAt: options.expiresAt?.getTime(),
+  });
 }

@@ -292,8 +292,8 @@ function Connection(props: { overview: Overview }) {
     ${
       refusedIsNewer
         ? html`<p class="notice bad">
-            The last request to your SCIM URL, ${when(refused.at)}, was refused because ${refused.reason}.
-            Generate a token in the Tokens tab and paste it into your identity provider.
+            The last request to your SCIM URL, ${when(refused.at)}, was refused because ${refused.reason}. Generate a
+            token in the Tokens tab and paste it into your identity provider.
           </p>`
         : null
     }
