@@ -38,6 +38,13 @@ import { AuthFailures } from './tenancy/auth-failures.js';
 import { PortalStatus } from './tenancy/portal-status.js';
 import { PortalLinkStore } from './storage/portal-link-store.js';
 import { AuthFailureStore } from './storage/auth-failure-store.js';
+import { AgentLifecycle } from './provisioning/agent-lifecycle.js';
+import { tenantContext } from './provisioning/context.js';
+import { LinkedResources } from './provisioning/linked-resources.js';
+import { References } from './provisioning/references.js';
+import { LinkedResourceStore } from './storage/linked-resource-store.js';
+import { ReferenceStore } from './storage/reference-store.js';
+import { servicePrincipal } from './tenancy/principal.js';
 
 /** Everything the HTTP layer needs, wired once; tests build it against their own database. */
 export interface Deps {
@@ -63,6 +70,8 @@ export interface Deps {
   readonly portalStatus: PortalStatus;
   readonly users: Users;
   readonly groups: Groups;
+  /** Ownerless agents and expiry (docs/agents.md); its sweep runs with the event flow. */
+  readonly agentLifecycle: AgentLifecycle;
   readonly bulk: Bulk;
   /** The pull side of the outbox: the events API reads through it. */
   readonly events: EventsReader;
@@ -98,6 +107,8 @@ export interface DepsOptions {
   readonly migrations: readonly string[];
   /** Revocation reaches every replica within this long (default 2 s; the issue allows 5 s). */
   readonly tokenCacheTtlMs?: number;
+  /** What "now" is for agent expiry (tests move it). */
+  readonly clock?: () => Date;
 }
 
 export function createDeps(options: DepsOptions): Deps {
@@ -125,11 +136,39 @@ export function createDeps(options: DepsOptions): Deps {
   const undeclared = new UndeclaredExtensions(db, tenantSchemaStore, (tenantId) => {
     tenants.forgetProfile(tenantId);
   });
-  const users = new Users(db, new UserStore(), members, outbox, undeclared, patchLimits);
-  const groups = new Groups(db, new GroupStore(), members, outbox, undeclared, patchLimits);
+  const agentStore = new LinkedResourceStore('scim_agents', true);
+  const applicationStore = new LinkedResourceStore('scim_agentic_applications', false);
+  const referenceStore = new ReferenceStore();
+  const references = new References(
+    referenceStore,
+    new Map([
+      ['Agent', agentStore],
+      ['AgenticApplication', applicationStore],
+    ]),
+  );
+  const agentLifecycle = new AgentLifecycle(db, agentStore, references, referenceStore, outbox, {
+    contextOf: async (tenantId) =>
+      tenantContext(
+        tenantId,
+        servicePrincipal(tenantId),
+        tenants.scimBaseUrl(tenantId),
+        await tenants.profile(tenantId),
+      ),
+    clock: options.clock,
+    sweepIntervalMs: config.agentExpirySweepMs,
+    onError: (error) => {
+      logger.error({ err: error }, 'the agent expiry sweep failed; the next one will try again');
+    },
+  });
+  const users = new Users(db, new UserStore(), members, outbox, undeclared, agentLifecycle, patchLimits);
+  const groups = new Groups(db, new GroupStore(), members, outbox, undeclared, agentLifecycle, patchLimits);
+  const linked = (typeId: string, store: LinkedResourceStore) =>
+    new LinkedResources(typeId, db, store, references, agentLifecycle, outbox, undeclared, patchLimits);
   const resources = new Map<string, ResourceService>([
     ['User', users],
     ['Group', groups],
+    ['Agent', linked('Agent', agentStore)],
+    ['AgenticApplication', linked('AgenticApplication', applicationStore)],
   ]);
   const events = new EventsReader(db, outbox);
   const dispatcher = new Dispatcher(db, webhookStore, outbox, {
@@ -159,6 +198,7 @@ export function createDeps(options: DepsOptions): Deps {
     attributeMappings: new AttributeMappings(db, tenantSchemaStore, tenants, registries),
     users,
     groups,
+    agentLifecycle,
     resources,
     bulk: new Bulk(resources, (tenantId) => {
       tenants.forgetProfile(tenantId);
@@ -168,6 +208,7 @@ export function createDeps(options: DepsOptions): Deps {
     startEventFlow: () => {
       sequencer.start();
       notifications?.start();
+      agentLifecycle.start();
     },
     webhooks: new Webhooks(db, webhookStore, outbox, config.webhooks, webhookSecrets),
     dispatcher,
@@ -185,6 +226,7 @@ export function createDeps(options: DepsOptions): Deps {
     readiness: () => checkReadiness(db, migrations),
     close: async () => {
       await notifications?.stop();
+      await agentLifecycle.stop();
       await sequencer.stop();
       await requestLog.flush();
       await authFailures.flush().catch((error: unknown) => {

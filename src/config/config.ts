@@ -25,6 +25,8 @@ export interface Config {
   readonly dispatcher: 'in-process' | 'off';
   /** Outbox events older than this are pruned by the dispatcher. */
   readonly eventRetentionDays: number;
+  /** How often each process looks for agents whose expiresAt has passed (docs/agents.md). */
+  readonly agentExpirySweepMs: number;
   /** SCIM request log lines older than this are pruned by the dispatcher. */
   readonly requestLogRetentionDays: number;
   /** What one request, and one tenant, may take of the service (docs/operations.md#limits-per-tenant). */
@@ -92,6 +94,7 @@ const variables = {
   WEBHOOK_SECRET_OVERLAP_SECONDS: { schema: { type: 'integer', minimum: 0, maximum: 2_592_000 }, default: 86_400 },
   DISPATCHER: { schema: { type: 'string', enum: ['in-process', 'off'] }, default: 'in-process' },
   EVENT_RETENTION_DAYS: { schema: { type: 'integer', minimum: 1, maximum: 3650 }, default: 30 },
+  AGENT_EXPIRY_SWEEP_MS: { schema: { type: 'integer', minimum: 100, maximum: 3_600_000 }, default: 15_000 },
   REQUEST_LOG_RETENTION_DAYS: { schema: { type: 'integer', minimum: 1, maximum: 365 }, default: 7 },
   DATABASE_STATEMENT_TIMEOUT_MS: { schema: { type: 'integer', minimum: 0, maximum: 600_000 }, default: 15_000 },
   REQUEST_TIMEOUT_MS: { schema: { type: 'integer', minimum: 0, maximum: 600_000 }, default: 30_000 },
@@ -179,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     WEBHOOK_SECRET_OVERLAP_SECONDS: number;
     DISPATCHER: 'in-process' | 'off';
     EVENT_RETENTION_DAYS: number;
+    AGENT_EXPIRY_SWEEP_MS: number;
     REQUEST_LOG_RETENTION_DAYS: number;
     DATABASE_STATEMENT_TIMEOUT_MS: number;
     REQUEST_TIMEOUT_MS: number;
@@ -244,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     dispatcher: values.DISPATCHER,
     eventRetentionDays: values.EVENT_RETENTION_DAYS,
+    agentExpirySweepMs: values.AGENT_EXPIRY_SWEEP_MS,
     requestLogRetentionDays: values.REQUEST_LOG_RETENTION_DAYS,
     limits: Object.freeze({
       statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,

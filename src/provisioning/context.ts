@@ -21,8 +21,10 @@ export interface TenantContext {
    * event counter update, which fails them whole if a schema change came in between (the fence).
    */
   readonly declaredVersion?: number;
-  /** What DELETE /Users/{id} does for this tenant (default "delete"). */
+  /** What DELETE /Users/{id} does for this tenant (default "delete"); also what an expired agent gets. */
   readonly deletePolicy?: 'delete' | 'deactivate';
+  /** What an agent gets when its last owner is deprovisioned (default "deactivate"). */
+  readonly ownerlessAgents?: 'deactivate' | 'keep';
   /** Provider rules (scim/compat) applied to this request's input, for its log line. */
   readonly rules?: Set<string>;
 }
@@ -30,6 +32,7 @@ export interface TenantContext {
 /** What tenancy/ knows of a tenant that a context carries (TenantProfile). */
 export interface ContextProfile {
   readonly deletePolicy: 'delete' | 'deactivate';
+  readonly ownerlessAgents: 'deactivate' | 'keep';
   readonly registry: SchemaRegistry;
   readonly mapping: CompiledAttributeMapping;
   readonly unknownExtensions: 'reject' | 'accept';
@@ -48,6 +51,7 @@ export function tenantContext(
     principal,
     baseUrl,
     deletePolicy: profile.deletePolicy,
+    ownerlessAgents: profile.ownerlessAgents,
     registry: profile.registry,
     mapping: profile.mapping,
     unknownExtensions: profile.unknownExtensions,

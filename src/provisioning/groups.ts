@@ -27,6 +27,7 @@ import { memberReferences, splitGroupPatch, type MemberChange, type MemberRefere
 import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';
 import type { UndeclaredExtensions } from './undeclared-extensions.js';
+import type { AgentLifecycle } from './agent-lifecycle.js';
 import { isUuid } from '../scim/resource/ids.js';
 
 const notFound = (id: string) => new ScimError(404, undefined, `Group ${id} not found.`);
@@ -43,6 +44,7 @@ export class Groups {
     private readonly members: MemberStore,
     private readonly outbox: OutboxStore,
     private readonly undeclared: UndeclaredExtensions,
+    private readonly agents: AgentLifecycle,
     private readonly patchLimits: PatchLimits = DEFAULT_PATCH_LIMITS,
   ) {
     this.sql = sqlOf(db);
@@ -220,9 +222,12 @@ export class Groups {
       // Its own memberships go with it (no event each: group.deleted says it); the groups it
       // was a member of lose a member.
       const parents = await this.members.removeEverywhere(tx, ctx.tenantId, id);
+      // Agents it owned lose it as an owner (docs/agents.md).
+      const agents = await this.agents.removed(tx, ctx, id);
       await this.outbox.append(tx, ctx.tenantId, [
         deleted(ctx, groupType(ctx), current),
         ...parents.flatMap((g) => membershipChanged(ctx, 'member_removed', g, [{ id, type: groupType(ctx).id }])),
+        ...agents,
       ]);
     });
   }

@@ -25,6 +25,7 @@ import { hashPassword } from './password.js';
 import { checkIfMatch } from './preconditions.js';
 import type { ListResult, ResourceResult } from './resources.js';
 import type { UndeclaredExtensions } from './undeclared-extensions.js';
+import type { AgentLifecycle } from './agent-lifecycle.js';
 
 const notFound = (id: string) => new ScimError(404, undefined, `User ${id} not found.`);
 const OPTIMISTIC_ATTEMPTS = 3;
@@ -47,6 +48,7 @@ export class Users {
     private readonly members: MemberStore,
     private readonly outbox: OutboxStore,
     private readonly undeclared: UndeclaredExtensions,
+    private readonly agents: AgentLifecycle,
     private readonly patchLimits: PatchLimits = DEFAULT_PATCH_LIMITS,
   ) {
     this.sql = sqlOf(db);
@@ -144,9 +146,12 @@ export class Users {
         await this.users.delete(tx, ctx.tenantId, id);
       }
       const groups = await this.members.removeEverywhere(tx, ctx.tenantId, id);
+      // Either way the user leaves SCIM: the agents it owned lose it (docs/agents.md).
+      const agents = await this.agents.removed(tx, ctx, id);
       await this.outbox.append(tx, ctx.tenantId, [
         event,
         ...groups.flatMap((g) => membershipChanged(ctx, 'member_removed', g, [{ id, type: userType(ctx).id }])),
+        ...agents,
       ]);
     });
   }
@@ -197,7 +202,8 @@ export class Users {
     // Optimistic first: read, change, and write only if nobody wrote in between (two
     // statements, no transaction). Under contention, fall back to taking the row lock, so
     // concurrent writers to one user take turns and no update is ever lost. The write reads the
-    // groups the response shows; the read before it needs none.
+    // groups the response shows; the read before it needs none. A deactivation takes the
+    // transaction at once: the agents the user owns may have to follow it (docs/agents.md).
     const withGroups = showsGroups(ctx, projection);
     let stored: StoredResource | undefined;
     for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS && stored === undefined; attempt += 1) {
@@ -205,6 +211,7 @@ export class Users {
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);
       const { type, write } = await change(current);
+      if (deactivates(current.document, write)) break;
       // The events ride in the compare-and-set statement: appended only if it wins.
       const events = updated(ctx, type, id, current.document, write.document, {
         passwordChanged: write.passwordHash !== undefined,
@@ -230,13 +237,17 @@ export class Users {
       const written = await this.uniquely(write.userName, () =>
         this.users.update(tx, ctx.tenantId, id, write, withGroups),
       );
+      const agents = deactivates(current.document, write) ? await this.agents.ownerDeprovisioned(tx, ctx, id) : [];
       await this.outbox.append(
         tx,
         ctx.tenantId,
-        updated(ctx, type, id, current.document, write.document, {
-          passwordChanged: write.passwordHash !== undefined,
-          stored: written,
-        }),
+        [
+          ...updated(ctx, type, id, current.document, write.document, {
+            passwordChanged: write.passwordHash !== undefined,
+            stored: written,
+          }),
+          ...agents,
+        ],
         ctx.declaredVersion,
       );
       return written;
@@ -312,4 +323,9 @@ export class Users {
           },
     );
   }
+}
+
+/** The write turns an active user inactive (an absent `active` counts as active). */
+function deactivates(before: JsonObject, write: UserWrite): boolean {
+  return before['active'] !== false && !write.active;
 }

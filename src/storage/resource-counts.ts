@@ -6,7 +6,15 @@ import { preparedSql } from './prepared-sql.js';
  * type their trigger counts them under. A user counts while it is not soft-deleted, which is the
  * condition every User read adds (user-store.ts).
  */
-export const COUNTED_TYPE = { scim_users: 'User', scim_groups: 'Group' } as const;
+export const COUNTED_TYPE = {
+  scim_users: 'User',
+  scim_groups: 'Group',
+  scim_agents: 'Agent',
+  scim_agentic_applications: 'AgenticApplication',
+} as const;
+
+/** A table of resources, each counted under its type. */
+export type ResourceTable = keyof typeof COUNTED_TYPE;
 
 const COUNT = preparedSql(
   `SELECT coalesce((SELECT c.count FROM resource_counts c WHERE c.tenant_id = $1 AND c.resource_type = $2), 0)

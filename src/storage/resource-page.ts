@@ -1,6 +1,6 @@
 import type { Transaction } from './db.js';
 import { preparedIfRoom } from './prepared-sql.js';
-import { COUNTED_TYPE, resourceCount } from './resource-counts.js';
+import { COUNTED_TYPE, resourceCount, type ResourceTable } from './resource-counts.js';
 import { toStoredResource, type PageRequest, type ResourcePage, type ResourceRow } from './resource-rows.js';
 
 export function firstRow<T>(rows: readonly T[]): T {
@@ -28,7 +28,7 @@ function pastKeyset(after: { createdAt: string; id: string }, descending: boolea
  */
 export async function pageOf(
   q: Transaction,
-  table: 'scim_users' | 'scim_groups',
+  table: ResourceTable,
   extra: string,
   tenantId: string,
   request: PageRequest,

@@ -18,6 +18,8 @@ export interface TenantRecord {
   readonly attributeMapping: JsonValue | null;
   /** "reject" or "accept": what an extension URN the tenant never declared gets. */
   readonly unknownExtensions: string;
+  /** "deactivate" or "keep": what an agent gets when its last owner is deprovisioned. */
+  readonly ownerlessAgents: string;
 }
 
 const columns = {
@@ -30,6 +32,7 @@ const columns = {
   declaredVersion: true,
   attributeMapping: true,
   unknownExtensions: true,
+  ownerlessAgents: true,
 } as const;
 
 type Selected = Omit<TenantRecord, 'schemaVersion' | 'declaredVersion' | 'attributeMapping'> & {
@@ -72,7 +75,13 @@ export class TenantStore {
   /** Null when there is no such tenant. */
   async update(
     id: string,
-    changes: { name?: string; provider?: string | null; deletePolicy?: string; unknownExtensions?: string },
+    changes: {
+      name?: string;
+      provider?: string | null;
+      deletePolicy?: string;
+      unknownExtensions?: string;
+      ownerlessAgents?: string;
+    },
   ): Promise<TenantRecord | null> {
     const { count } = await this.db.tenant.updateMany({ where: { id }, data: changes });
     return count === 0 ? null : this.find(id);

@@ -10,7 +10,7 @@ export interface Principal {
    * A SCIM bearer token of the tenant, the operator's admin token, or the local MCP host that
    * runs the service's own stdio process with its configuration (`npm run mcp`).
    */
-  readonly via: 'scim-token' | 'admin-token' | 'local-host';
+  readonly via: 'scim-token' | 'admin-token' | 'local-host' | 'service';
   /** What a SCIM token allows (RFC 8693 scope names); the admin token allows everything. */
   readonly scopes: readonly string[];
 }
@@ -40,6 +40,14 @@ export function adminPrincipal(tenantId: string): Principal {
 export function localHostPrincipal(tenantId: string, readOnly: boolean): Principal {
   const scopes = readOnly ? ['scim:read'] : ['scim:read', 'scim:write'];
   return issue({ tenantId, via: 'local-host', scopes: Object.freeze(scopes) });
+}
+
+/**
+ * For what the service does on its own for a tenant, outside any request: expiring agents
+ * (provisioning/agent-lifecycle.ts). It writes, as the clock decides, not as a client asked.
+ */
+export function servicePrincipal(tenantId: string): Principal {
+  return issue({ tenantId, via: 'service', scopes: Object.freeze(['scim:read', 'scim:write']) });
 }
 
 /** Whether this principal was made by one of the functions above, for this tenant. */

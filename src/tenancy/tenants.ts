@@ -21,6 +21,10 @@ const MAX_PROFILES = 10_000;
 export type DeletePolicy = 'delete' | 'deactivate';
 export const DELETE_POLICIES: readonly DeletePolicy[] = ['delete', 'deactivate'];
 
+/** What an agent gets when its last owner is deprovisioned (docs/agents.md). */
+export type OwnerlessAgents = 'deactivate' | 'keep';
+export const OWNERLESS_AGENTS: readonly OwnerlessAgents[] = ['deactivate', 'keep'];
+
 /** "reject": an undeclared extension URN is a 400 (RFC 7643 §3). "accept": stored as sent. */
 export type UnknownExtensions = 'reject' | 'accept';
 export const UNKNOWN_EXTENSIONS: readonly UnknownExtensions[] = ['reject', 'accept'];
@@ -30,6 +34,7 @@ export interface TenantProfile {
   /** Declared; null: recognised per request. */
   readonly provider: string | null;
   readonly deletePolicy: DeletePolicy;
+  readonly ownerlessAgents: OwnerlessAgents;
   /** The tenant's resource types: the built-in ones with its schema extensions. */
   readonly registry: SchemaRegistry;
   /** The app's model of the tenant's resources, carried in change events as `mapped`. */
@@ -67,6 +72,7 @@ export class Tenants {
     return {
       provider: record?.provider ?? null,
       deletePolicy: record?.deletePolicy === 'deactivate' ? 'deactivate' : 'delete',
+      ownerlessAgents: record?.ownerlessAgents === 'keep' ? 'keep' : 'deactivate',
       registry,
       mapping: compileTenantMappingOrNone(record?.attributeMapping ?? null, registry),
       unknownExtensions: record?.unknownExtensions === 'accept' ? 'accept' : 'reject',
@@ -86,6 +92,7 @@ export class Tenants {
       provider?: string | null;
       deletePolicy?: DeletePolicy;
       unknownExtensions?: UnknownExtensions;
+      ownerlessAgents?: OwnerlessAgents;
     },
   ): Promise<Tenant> {
     const record = await this.store.update(id, changes);

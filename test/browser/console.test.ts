@@ -64,6 +64,16 @@ describe.each(MODES)('the operator console in Chromium (%s database)', (mode) =>
     await expectAccessible('tenant settings');
     await shot('console-tenant');
 
+    // The policy for agents whose last owner is deprovisioned (docs/agents.md).
+    await page.getByLabel('Agents whose last owner is deprovisioned').selectOption('keep');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect
+      .poll(async () => {
+        const settings = await box.admin('GET', '/admin/v1/tenants/console-acme');
+        return (settings.json as { ownerlessAgents: string }).ownerlessAgents;
+      })
+      .toBe('keep');
+
     // Declare the extension its identity provider will send (docs/schemas.md).
     const urn = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
     await page.getByRole('tab', { name: 'Schemas and mapping' }).click();

@@ -32,6 +32,8 @@ export interface TestAppOptions {
   readonly embedded?: boolean;
   /** More configuration, as environment variables (WEBHOOK_RETRY_BASE_MS, …). */
   readonly env?: Record<string, string>;
+  /** What "now" is for agent expiry (deps.agentLifecycle.sweep() reads it). */
+  readonly clock?: () => Date;
 }
 
 // Apps on one database share its webhook secret key, as replicas must: each can then deliver
@@ -84,6 +86,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     migrations,
     ...(options.tokenCacheTtlMs === undefined ? {} : { tokenCacheTtlMs: options.tokenCacheTtlMs }),
     ...(options.embedded === undefined ? {} : { embedded: options.embedded }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   const app = await buildApp(deps);
   await app.ready();

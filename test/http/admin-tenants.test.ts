@@ -24,6 +24,7 @@ describe('admin API: tenants', () => {
       provider: null,
       deletePolicy: 'delete',
       unknownExtensions: 'reject',
+      ownerlessAgents: 'deactivate',
     });
     expect(Math.abs(Date.parse(createdAt) - Date.now())).toBeLessThan(60_000);
   });

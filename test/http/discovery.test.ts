@@ -39,6 +39,9 @@ interface SchemaResource {
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const AGENT = 'urn:ietf:params:scim:schemas:core:2.0:Agent';
+const AGENT_LIFECYCLE = 'urn:scim-provisioning-service:schemas:extension:agent-lifecycle:1.0:Agent';
+const AGENTIC_APPLICATION = 'urn:ietf:params:scim:schemas:core:2.0:AgenticApplication';
 
 describe('discovery (RFC 7644 §4, RFC 7643 §5–7)', () => {
   it('RFC 7643 §5: ServiceProviderConfig advertises exactly what is implemented, as application/scim+json', async () => {
@@ -55,6 +58,8 @@ describe('discovery (RFC 7644 §4, RFC 7643 §5–7)', () => {
       changePassword: { supported: true },
       sort: { supported: true },
       etag: { supported: true },
+      // draft-abbey-scim-agent-extension-00 §4.1: a server with Agents MUST advertise them.
+      agentExtension: { supported: true, agentsSupported: true, agenticApplicationsSupported: true },
       pagination: {
         cursor: true,
         index: true,
@@ -67,7 +72,7 @@ describe('discovery (RFC 7644 §4, RFC 7643 §5–7)', () => {
     });
   });
 
-  it('RFC 7644 §4: /Schemas lists User, Enterprise User and Group in a ListResponse', async () => {
+  it('RFC 7644 §4: /Schemas lists User, Enterprise User, Group, Agent and its extension, and AgenticApplication', async () => {
     const res = await scim('/Schemas');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/scim+json');
@@ -79,8 +84,10 @@ describe('discovery (RFC 7644 §4, RFC 7643 §5–7)', () => {
       Resources: SchemaResource[];
     }>();
     expect(body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:ListResponse']);
-    expect(body.Resources.map((r) => r.id).sort()).toEqual([GROUP, USER, ENTERPRISE].sort());
-    expect(body).toMatchObject({ totalResults: 3, itemsPerPage: 3, startIndex: 1 });
+    expect(body.Resources.map((r) => r.id).sort()).toEqual(
+      [GROUP, USER, ENTERPRISE, AGENT, AGENT_LIFECYCLE, AGENTIC_APPLICATION].sort(),
+    );
+    expect(body).toMatchObject({ totalResults: 6, itemsPerPage: 6, startIndex: 1 });
     for (const r of body.Resources) {
       expect(r.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:Schema']);
       expect(r.meta).toEqual({ resourceType: 'Schema', location: `${base}/Schemas/${r.id}` });
@@ -177,11 +184,11 @@ describe('discovery (RFC 7644 §4, RFC 7643 §5–7)', () => {
     }
   });
 
-  it('RFC 7643 §6: /ResourceTypes describes User (with the enterprise extension) and Group', async () => {
+  it('RFC 7643 §6: /ResourceTypes describes User (with the enterprise extension), Group, Agent and AgenticApplication', async () => {
     const res = await scim('/ResourceTypes');
     expect(res.statusCode).toBe(200);
     const body = res.json<{ totalResults: number; Resources: Record<string, unknown>[] }>();
-    expect(body.totalResults).toBe(2);
+    expect(body.totalResults).toBe(4);
     expect(body.Resources).toEqual(
       expect.arrayContaining([
         {
@@ -195,6 +202,20 @@ describe('discovery (RFC 7644 §4, RFC 7643 §5–7)', () => {
           meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/User` },
         },
         expect.objectContaining({ id: 'Group', endpoint: '/Groups', schema: GROUP, schemaExtensions: [] }),
+        // draft-abbey-scim-agent-extension-00 §5.1.1 and §5.2.1.
+        expect.objectContaining({
+          id: 'Agent',
+          endpoint: '/Agents',
+          description: 'Agent identities',
+          schema: AGENT,
+          schemaExtensions: [{ schema: AGENT_LIFECYCLE, required: false }],
+        }),
+        expect.objectContaining({
+          id: 'AgenticApplication',
+          endpoint: '/AgenticApplications',
+          schema: AGENTIC_APPLICATION,
+          schemaExtensions: [],
+        }),
       ]),
     );
     const one = await scim('/ResourceTypes/Group');

@@ -102,6 +102,8 @@ describe('the tenant_id checker', () => {
 // The request path
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+const AGENT_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Agent';
+const APPLICATION_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:AgenticApplication';
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const ACME = 'urn:example:acme:2.0:User';
 const OKTA = 'urn:okta:custom:user:1.0';
@@ -275,7 +277,49 @@ async function provisionAndAdminister(
     .Operations.map((o) => o.status);
   expect(statuses).toEqual(['201', '201', '200', '200', '204']);
 
-  // DELETE (RFC 7644 §3.6) under the tenant's policy, then reads of what is gone.
+  // Agents and AgenticApplications (docs/agents.md): references checked, shown and removed.
+  const agentBody = (agentName: string, extra: Record<string, unknown>) => ({
+    schemas: [AGENT_SCHEMA],
+    name: agentName,
+    ...extra,
+  });
+  const helper = expectStatus(
+    await scim.call(
+      'POST',
+      '/Agents',
+      agentBody(`Helper ${name}`, { owners: [{ value: cat.id }, { value: team.id }] }),
+    ),
+    201,
+  ).json<{ id: string }>();
+  const child = expectStatus(
+    await scim.call(
+      'POST',
+      '/Agents',
+      agentBody(`Child ${name}`, { owners: [{ value: bob.id }], parent: { value: helper.id } }),
+    ),
+    201,
+  ).json<{ id: string }>();
+  const host = expectStatus(
+    await scim.call('POST', '/AgenticApplications', {
+      schemas: [APPLICATION_SCHEMA],
+      name: `Host ${name}`,
+      agents: [{ value: helper.id, type: 'owned' }],
+    }),
+    201,
+  ).json<{ id: string }>();
+  expectStatus(await scim.call('GET', `/Agents/${helper.id}`), 200);
+  expectStatus(await scim.call('GET', `/Agents?${q(`owners.value eq "${cat.id}"`)}`), 200);
+  expectStatus(await scim.call('GET', `/AgenticApplications?${q(`name eq "Host ${name}"`)}`), 200);
+  const dropTeam = patchBody({ op: 'remove', path: `owners[value eq "${team.id}"]` });
+  expectStatus(await scim.call('PATCH', `/Agents/${helper.id}`, dropTeam), 200);
+  // Bob's deactivation leaves the child with no active owner: the ownerless-agent policy.
+  const deactivateBob = patchBody({ op: 'replace', path: 'active', value: false });
+  expectStatus(await scim.call('PATCH', `/Users/${bob.id}`, deactivateBob), 200);
+  expectStatus(await scim.call('DELETE', `/Agents/${child.id}`), 204);
+  expectStatus(await scim.call('GET', `/AgenticApplications/${host.id}`), 200);
+
+  // DELETE (RFC 7644 §3.6) under the tenant's policy, then reads of what is gone; Cat's takes her
+  // out of the helper agent's owners.
   expectStatus(await scim.call('DELETE', `/Users/${cat.id}`), 204);
   expectStatus(await scim.call('GET', `/Users/${cat.id}`), 404);
   expectStatus(await scim.call('DELETE', `/Groups/${outer.id}`), 204);
@@ -314,8 +358,10 @@ describe('the request path', () => {
   beforeAll(async () => {
     t = await createTestApp();
     // The sequencer's sweep (a cross-tenant SELECT DISTINCT tenant_id FROM outbox_pending every
-    // 100 ms) is background work, not a request's; each write still settles its own tenant.
+    // 100 ms) is background work, not a request's; each write still settles its own tenant. So
+    // is the agent expiry sweep, which looks across tenants for agents past their expiresAt.
     await t.deps.sequencer.stop();
+    await t.deps.agentLifecycle.stop();
     const sql = sqlOf(t.deps.db);
     const columns = await sql.rows<{ table_name: string; column_name: string }[]>(
       `SELECT c.table_name, c.column_name
@@ -373,8 +419,11 @@ describe('the request path', () => {
       expect.arrayContaining([
         'outbox_events',
         'outbox_pending',
+        'scim_agentic_applications',
+        'scim_agents',
         'scim_group_members',
         'scim_groups',
+        'scim_references',
         'scim_request_log',
         'scim_tokens',
         'scim_users',

@@ -35,9 +35,23 @@ export const tenantSchema = {
       enum: ['reject', 'accept'],
       description: 'What an extension URN the tenant never declared gets (docs/schemas.md).',
     },
+    ownerlessAgents: {
+      type: 'string',
+      enum: ['deactivate', 'keep'],
+      description: 'What an agent gets when its last owner is deprovisioned (docs/agents.md).',
+    },
     createdAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'name', 'scimBaseUrl', 'provider', 'deletePolicy', 'unknownExtensions', 'createdAt'],
+  required: [
+    'id',
+    'name',
+    'scimBaseUrl',
+    'provider',
+    'deletePolicy',
+    'unknownExtensions',
+    'ownerlessAgents',
+    'createdAt',
+  ],
 } as const;
 
 export const tokenSchema = {

@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import {
   DELETE_POLICIES,
+  OWNERLESS_AGENTS,
   TENANT_ID_PATTERN,
   UNKNOWN_EXTENSIONS,
   type DeletePolicy,
+  type OwnerlessAgents,
   type Tenant,
   type UnknownExtensions,
 } from '../../tenancy/tenants.js';
@@ -18,6 +20,7 @@ const present = (t: Tenant) => ({
   provider: t.provider,
   deletePolicy: t.deletePolicy,
   unknownExtensions: t.unknownExtensions,
+  ownerlessAgents: t.ownerlessAgents,
   createdAt: t.createdAt.toISOString(),
 });
 
@@ -90,6 +93,7 @@ export function tenantRoutes(deps: Deps) {
         provider?: string | null;
         deletePolicy?: DeletePolicy;
         unknownExtensions?: UnknownExtensions;
+        ownerlessAgents?: OwnerlessAgents;
       };
     }>(
       '/tenants/:id',
@@ -115,6 +119,12 @@ export function tenantRoutes(deps: Deps) {
                 enum: UNKNOWN_EXTENSIONS,
                 description:
                   'What an extension URN the tenant never declared gets: "reject" (400, the default) or "accept" (stored as sent, listed under unregistered-attributes).',
+              },
+              ownerlessAgents: {
+                type: 'string',
+                enum: OWNERLESS_AGENTS,
+                description:
+                  'What an agent gets when its last owner is deprovisioned: "deactivate" (the default) or "keep" (docs/agents.md).',
               },
             },
           },

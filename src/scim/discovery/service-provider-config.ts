@@ -10,6 +10,7 @@ export interface Capabilities {
   readonly changePassword: boolean;
   readonly sort: boolean;
   readonly etag: boolean;
+  readonly agents: { readonly agents: boolean; readonly agenticApplications: boolean };
 }
 
 /** Page sizes of list and search responses (RFC 7644 §3.4.2.4); maxCount is filter.maxResults. */
@@ -23,6 +24,7 @@ export const CAPABILITIES: Capabilities = {
   changePassword: true,
   sort: true,
   etag: true,
+  agents: { agents: true, agenticApplications: true },
 };
 
 export interface ServiceProviderConfigOptions {
@@ -46,6 +48,12 @@ export function serviceProviderConfig({
     changePassword: { supported: capabilities.changePassword },
     sort: { supported: capabilities.sort },
     etag: { supported: capabilities.etag },
+    // draft-abbey-scim-agent-extension-00 §4.1: servers with Agents MUST say so here.
+    agentExtension: {
+      supported: capabilities.agents.agents || capabilities.agents.agenticApplications,
+      agentsSupported: capabilities.agents.agents,
+      agenticApplicationsSupported: capabilities.agents.agenticApplications,
+    },
     // RFC 9865 §4: both paging methods; cursors are keysets and do not expire (no cursorTimeout).
     pagination: {
       cursor: true,

@@ -26,6 +26,33 @@ export interface StorageDescriptor {
   readonly membership?: MembershipDescriptor;
   /** Rows with deleted_at set (the "deactivate" delete policy) are out of SCIM. */
   readonly softDelete: boolean;
+  /**
+   * Attributes whose values reference other resources of the tenant (Agent owners, parent,
+   * AgenticApplication agents): kept in the document and in scim_references too, so a referenced
+   * resource's deletion finds them and none is left dangling (provisioning/references.ts).
+   */
+  readonly references?: readonly ReferenceDescriptor[];
+  /** Read-only attributes computed from other types' references to this one (Agent applications). */
+  readonly referencedBy?: readonly ReverseReferenceDescriptor[];
+}
+
+export interface ReferenceDescriptor {
+  /** The attribute of the core schema that holds references: each value's `value` is an id. */
+  readonly attribute: string;
+  /** The resource types a value may reference. */
+  readonly targets: readonly string[];
+  /** The value's `type` sub-attribute names the referenced resource's type (Agent owners). */
+  readonly typed?: boolean;
+}
+
+export interface ReverseReferenceDescriptor {
+  /** The read-only attribute computed here. */
+  readonly attribute: string;
+  /** The type whose references point at this one, and its attribute that holds them. */
+  readonly from: string;
+  readonly via: string;
+  /** A sub-attribute of the referencing value carried over as is (AgenticApplication agents.type). */
+  readonly carry?: string;
 }
 
 export interface StoredColumn {

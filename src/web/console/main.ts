@@ -20,6 +20,7 @@ interface Tenant {
   readonly scimBaseUrl: string;
   readonly provider: string | null;
   readonly deletePolicy: string;
+  readonly ownerlessAgents: string;
   readonly unknownExtensions: string;
   readonly createdAt: string;
 }
@@ -122,13 +123,14 @@ function Settings(props: { tenant: Tenant; onSaved: (t: Tenant) => void }) {
   const [provider, setProvider] = useState(tenant.provider ?? '');
   const [deletePolicy, setDeletePolicy] = useState(tenant.deletePolicy);
   const [unknownExtensions, setUnknown] = useState(tenant.unknownExtensions);
+  const [ownerlessAgents, setOwnerless] = useState(tenant.ownerlessAgents);
   const [status, setStatus, run] = useStatus();
   const save = (event: Event) => {
     event.preventDefault();
     void run(async () => {
       const saved = await admin<Tenant>(`/tenants/${tenant.id}`, {
         method: 'PATCH',
-        body: { provider: provider === '' ? null : provider, deletePolicy, unknownExtensions },
+        body: { provider: provider === '' ? null : provider, deletePolicy, unknownExtensions, ownerlessAgents },
       });
       props.onSaved(saved);
       setStatus('Saved.');
@@ -153,6 +155,11 @@ function Settings(props: { tenant: Tenant; onSaved: (t: Tenant) => void }) {
     <select id="unknown-extensions" value=${unknownExtensions} onChange=${value(setUnknown)}>
       <option value="reject">reject</option>
       <option value="accept">accept</option>
+    </select>
+    <label for="ownerless-agents">Agents whose last owner is deprovisioned</label>
+    <select id="ownerless-agents" value=${ownerlessAgents} onChange=${value(setOwnerless)}>
+      <option value="deactivate">deactivate</option>
+      <option value="keep">keep</option>
     </select>
     <p><button type="submit" class="primary">Save settings</button> <span role="status">${status}</span></p>
   </form>`;

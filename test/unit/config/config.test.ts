@@ -40,6 +40,7 @@ describe('configuration', () => {
       },
       dispatcher: 'in-process',
       eventRetentionDays: 30,
+      agentExpirySweepMs: 15_000,
       requestLogRetentionDays: 7,
       limits: {
         statementTimeoutMs: 15_000,

@@ -404,7 +404,7 @@ describe('parseAttributeMapping refuses, naming each problem (400 invalidPath)',
 
   it('names an unknown resource type key and lists the known ones', () => {
     const error = mappingError(() => parseAttributeMapping({ Device: { id: 'id' } }, defaultRegistry));
-    expect(error.detail).toContain('"Device": not a resource type (known: User, Group)');
+    expect(error.detail).toContain('"Device": not a resource type (known: User, Group, Agent, AgenticApplication)');
   });
 
   it('refuses the same type twice in different spellings', () => {
