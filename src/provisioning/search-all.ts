@@ -157,11 +157,20 @@ export async function searchAll(
         // Lets each type skip what the response leaves out (members, groups).
         projection,
       };
-      const result = await source.list(ctx, query, { unknownAsUnassigned: true });
+      const result = await source.list(ctx, query, { unknownAsUnassigned: true }).catch((error: unknown) => {
+        if (!(error instanceof ScimError && error.scimType === 'invalidFilter')) throw error;
+        return error;
+      });
       return { source, projection, result };
     }),
   );
-  const merged = pages.flatMap(({ source, projection, result }) =>
+  // An attribute that has another shape in another type (Agent's name is a string, User's is
+  // complex) makes the filter meaningless there: that type matches nothing. Only a filter no
+  // type can run is refused.
+  const ran = pages.flatMap((p) => (p.result instanceof ScimError ? [] : [{ ...p, result: p.result }]));
+  const refusal = pages.find((p) => p.result instanceof ScimError)?.result;
+  if (ran.length === 0 && refusal instanceof ScimError) throw refusal;
+  const merged = ran.flatMap(({ source, projection, result }) =>
     result.resources.map((resource) => ({
       key: sortKey(resource),
       resource: project(typeHolding(source.type, resource), resource, projection),
@@ -169,7 +178,7 @@ export async function searchAll(
   );
   merged.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) * (descending ? -1 : 1));
   return {
-    total: pages.reduce((sum, p) => sum + p.result.total, 0),
+    total: ran.reduce((sum, p) => sum + p.result.total, 0),
     startIndex,
     resources: merged.slice(startIndex - 1, startIndex - 1 + count).map((m) => m.resource),
   };

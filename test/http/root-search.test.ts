@@ -49,6 +49,27 @@ describe('POST /.search at the tenant root (RFC 7644 §3.4.3)', () => {
     expectScimError(await search({ filter: 'shoeSize eq 1' }), 400, 'invalidFilter');
   });
 
+  it('spans agents too; a filter meaningless for one type matches nothing there, not a 400 (§3.4.2.2)', async () => {
+    const tenant = await scimTenant(t, 'root-agents');
+    const user = await tenant.createUser({ userName: 'clippy@example.com', displayName: 'Clippy' });
+    const made = await tenant.call('POST', '/Agents', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Agent'],
+      name: 'Clippy',
+      displayName: 'Clippy',
+    });
+    const agent = made.json<{ id: string }>();
+    const searchIn = (filter: string) =>
+      tenant.call('POST', '/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter });
+    const both = (await searchIn('displayName eq "Clippy"')).json<Page>();
+    expect(both.Resources.map((r) => r.id)).toEqual([user.id, agent.id]);
+    // Agent's name is a string, User's a complex attribute: only the agent can match.
+    const byName = await searchIn('name eq "clippy"');
+    expect(byName.statusCode).toBe(200);
+    expect(byName.json<Page>().Resources.map((r) => r.id)).toEqual([agent.id]);
+    // Meaningless for every type: still refused.
+    expectScimError(await searchIn('meta.created gt "yesterday"'), 400);
+  });
+
   it('pages the merged result and projects each resource by its own schema', async () => {
     const page = (await search({ startIndex: 2, count: 1, attributes: ['displayName'] })).json<Page>();
     expect(page).toMatchObject({ totalResults: 3, startIndex: 2, itemsPerPage: 1 });
