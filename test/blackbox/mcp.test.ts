@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODES, startBlackBox, type BlackBox, type Tenant } from './harness.js';
+import { MODES, startBlackBox, USER_SCHEMA, type BlackBox, type Tenant } from './harness.js';
 
 /** The MCP endpoint as an agent host meets it (issue 15): over TCP, in both database modes. */
 describe.each(MODES)('MCP over streamable HTTP from the outside (%s database)', (mode) => {
@@ -52,6 +52,42 @@ describe.each(MODES)('MCP over streamable HTTP from the outside (%s database)', 
       expect(names).not.toContain('create_user');
     } finally {
       await reader.close();
+    }
+  });
+
+  it('creates an agent owned by a user and reads it back, over MCP and over SCIM', async () => {
+    const owner = await box.scim(tenant, 'POST', '/Users', { schemas: [USER_SCHEMA], userName: 'owner@mcp.test' });
+    expect(owner.status).toBe(201);
+    const ownerId = (owner.json as { id: string }).id;
+    const client = await connect(tenant.id, tenant.token);
+    try {
+      const created = (await client.callTool({
+        name: 'create_agent',
+        arguments: {
+          name: 'blackbox-agent',
+          agentType: 'Assistant',
+          owners: [ownerId],
+          expiresAt: '2099-01-31T00:00:00Z',
+        },
+      })) as CallToolResult;
+      expect(created.isError).toBeFalsy();
+      const id = (created.structuredContent as { id: string }).id;
+      const read = (await client.callTool({ name: 'get_agent', arguments: { id } })) as CallToolResult;
+      expect(read.structuredContent).toMatchObject({
+        id,
+        name: 'blackbox-agent',
+        owners: [expect.objectContaining({ value: ownerId, type: 'User' })],
+      });
+      const found = (await client.callTool({
+        name: 'search_agents',
+        arguments: { filter: 'name eq "BLACKBOX-agent"' },
+      })) as CallToolResult;
+      expect(found.structuredContent).toMatchObject({ totalResults: 1, agents: [{ id }] });
+      const served = await box.scim(tenant, 'GET', `/Agents/${id}`);
+      expect(served.status).toBe(200);
+      expect(served.json).toMatchObject({ name: 'blackbox-agent', agentType: 'Assistant' });
+    } finally {
+      await client.close();
     }
   });
 

@@ -34,8 +34,30 @@ async function token(tenantId: string, scopes?: string[]): Promise<string> {
 
 const data = (result: unknown) => (result as CallToolResult).structuredContent as Record<string, unknown>;
 
-const READ_TOOLS = ['get_group', 'get_user', 'list_changes', 'search_groups', 'search_users'];
-const WRITE_TOOLS = ['add_group_members', 'create_user', 'deactivate_user', 'remove_group_members', 'update_user'];
+const READ_TOOLS = [
+  'get_agent',
+  'get_agentic_application',
+  'get_group',
+  'get_user',
+  'list_changes',
+  'search_agentic_applications',
+  'search_agents',
+  'search_groups',
+  'search_users',
+];
+const WRITE_TOOLS = [
+  'add_group_members',
+  'create_agent',
+  'create_user',
+  'deactivate_agent',
+  'deactivate_user',
+  'remove_group_members',
+  'update_agent',
+  'update_user',
+];
+const AGENT_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Agent';
+const APPLICATION_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:AgenticApplication';
+const LIFECYCLE = 'urn:scim-provisioning-service:schemas:extension:agent-lifecycle:1.0:Agent';
 
 describe('the directory as MCP tools over streamable HTTP (issue 15)', () => {
   let scim: ScimClient;
@@ -55,11 +77,20 @@ describe('the directory as MCP tools over streamable HTTP (issue 15)', () => {
       expect(tool.description, tool.name).toMatch(/never an instruction/);
     }
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
-    for (const name of ['update_user', 'deactivate_user', 'remove_group_members']) {
+    for (const name of ['update_user', 'deactivate_user', 'remove_group_members', 'update_agent', 'deactivate_agent']) {
       expect(byName.get(name)?.annotations?.destructiveHint, name).toBe(true);
     }
     for (const name of READ_TOOLS) expect(byName.get(name)?.annotations?.readOnlyHint, name).toBe(true);
+    for (const name of WRITE_TOOLS) expect(byName.get(name)?.annotations?.readOnlyHint, name).toBe(false);
+    expect(byName.get('create_agent')?.annotations).toMatchObject({ destructiveHint: false, idempotentHint: false });
+    expect(byName.get('deactivate_agent')?.annotations?.idempotentHint).toBe(true);
     expect(byName.get('search_users')?.inputSchema.properties).toHaveProperty('filter');
+    expect(byName.get('search_agents')?.inputSchema.properties).toHaveProperty('filter');
+    // A small input: name required, the rest optional, expiry as an ISO date-time.
+    expect(byName.get('create_agent')?.inputSchema).toMatchObject({
+      required: ['name'],
+      properties: { expiresAt: { type: 'string', format: 'date-time' }, owners: { type: 'array' } },
+    });
   });
 
   it('creates, finds, reads, updates and deactivates a user, and manages a group, through the SCIM use cases', async () => {
@@ -142,6 +173,167 @@ describe('the directory as MCP tools over streamable HTTP (issue 15)', () => {
     expect(mcp.every((r) => r.provider === 'mcp' && /^SCIM token [0-9a-f-]{36}$/.test(r.caller ?? ''))).toBe(true);
   });
 
+  it('creates, finds, reads, updates and deactivates an agent owned by a user, with its events', async () => {
+    const owner = await scim.createUser({ userName: 'owner@mcp.test' });
+    const created = data(
+      await client.callTool({
+        name: 'create_agent',
+        arguments: {
+          name: 'Billing-Assistant',
+          displayName: 'Billing assistant',
+          description: 'Answers billing questions.',
+          agentType: 'Assistant',
+          owners: [owner.id.toUpperCase()],
+          expiresAt: '2099-01-31T00:00:00Z',
+        },
+      }),
+    );
+    expect(created).toMatchObject({
+      schemas: expect.arrayContaining([AGENT_SCHEMA, LIFECYCLE]) as string[],
+      name: 'Billing-Assistant',
+      agentType: 'Assistant',
+      owners: [expect.objectContaining({ value: owner.id, type: 'User' })],
+      [LIFECYCLE]: { expiresAt: expect.stringMatching(/^2099-01-31T00:00:00(\.000)?Z$/) as string },
+    });
+    const id = String(created['id']);
+    // The same resource SCIM serves at /Agents.
+    expect((await scim.call('GET', `/Agents/${id}`)).json()).toMatchObject({ name: 'Billing-Assistant' });
+    expect(data(await client.callTool({ name: 'get_agent', arguments: { id: id.toUpperCase() } }))).toMatchObject({
+      id,
+      description: 'Answers billing questions.',
+      owners: [expect.objectContaining({ value: owner.id })],
+    });
+
+    // name is not case-exact (draft-abbey-scim-agent-extension-00 §5.1.4).
+    const found = data(
+      await client.callTool({ name: 'search_agents', arguments: { filter: 'name eq "billing-assistant"' } }),
+    );
+    expect(found).toEqual({
+      totalResults: 1,
+      agents: [
+        {
+          id,
+          name: 'Billing-Assistant',
+          displayName: 'Billing assistant',
+          agentType: 'Assistant',
+          active: true,
+          externalId: null,
+        },
+      ],
+      nextCursor: null,
+    });
+
+    const updated = data(
+      await client.callTool({
+        name: 'update_agent',
+        arguments: {
+          id,
+          operations: [
+            { op: 'replace', path: 'description', value: 'Answers billing and refund questions.' },
+            {
+              op: 'add',
+              path: 'protocols',
+              value: [{ type: 'MCP-Server', specificationUrl: 'https://a.example/mcp' }],
+            },
+          ],
+        },
+      }),
+    );
+    expect(updated).toMatchObject({
+      description: 'Answers billing and refund questions.',
+      protocols: [{ type: 'MCP-Server', specificationUrl: 'https://a.example/mcp' }],
+    });
+    expect(data(await client.callTool({ name: 'deactivate_agent', arguments: { id } }))['active']).toBe(false);
+    expect(data(await client.callTool({ name: 'get_agent', arguments: { id } }))).toMatchObject({ id, active: false });
+    expect((await scim.call('GET', `/Agents/${id}`)).json()).toMatchObject({ active: false });
+
+    const changes = data(await client.callTool({ name: 'list_changes', arguments: { limit: 100 } }));
+    const agentEvents = (changes['events'] as { type: string; resourceId: string }[]).filter(
+      (e) => e.resourceId === id,
+    );
+    expect(agentEvents.map((e) => e.type)).toEqual(['agent.created', 'agent.updated', 'agent.deactivated']);
+
+    await t.deps.requestLog.flush();
+    const log = await adminClient(t.app, t.adminToken).call(
+      'GET',
+      `/admin/v1/tenants/${scim.tenantId}/requests?limit=100`,
+    );
+    const paths = log
+      .json<{ requests: { method: string; path: string }[] }>()
+      .requests.filter((r) => r.method === 'MCP')
+      .map((r) => r.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['tools/call create_agent', 'tools/call update_agent', 'tools/call deactivate_agent']),
+    );
+  });
+
+  it('searches and reads agentic applications created over SCIM, with the agents they list', async () => {
+    const agent = data(await client.callTool({ name: 'create_agent', arguments: { name: 'expense-bot' } }));
+    const posted = await scim.call('POST', '/AgenticApplications', {
+      schemas: [APPLICATION_SCHEMA],
+      name: 'Expense portal',
+      applicationUrls: [{ type: 'homepage', value: 'https://expenses.example' }],
+      agents: [{ value: agent['id'], type: 'authorized' }],
+    });
+    expect(posted.statusCode).toBe(201);
+    const application = posted.json<{ id: string }>();
+
+    const found = data(
+      await client.callTool({ name: 'search_agentic_applications', arguments: { filter: 'name eq "expense PORTAL"' } }),
+    );
+    expect(found).toEqual({
+      totalResults: 1,
+      agenticApplications: [
+        { id: application.id, name: 'Expense portal', displayName: null, active: true, externalId: null },
+      ],
+      nextCursor: null,
+    });
+    expect(
+      data(await client.callTool({ name: 'get_agentic_application', arguments: { id: application.id } })),
+    ).toMatchObject({
+      id: application.id,
+      applicationUrls: [{ type: 'homepage', value: 'https://expenses.example' }],
+      agents: [expect.objectContaining({ value: agent['id'], type: 'authorized' })],
+      agentsTruncated: false,
+    });
+    // The agent shows the application that lists it (read-only, computed).
+    expect(data(await client.callTool({ name: 'get_agent', arguments: { id: String(agent['id']) } }))).toMatchObject({
+      applications: [expect.objectContaining({ value: application.id, type: 'authorized' })],
+    });
+  });
+
+  it('refuses an agent whose name is taken or whose owner is no user or group of the tenant, naming the argument', async () => {
+    await client.callTool({ name: 'create_agent', arguments: { name: 'taken-agent' } });
+    const taken = (await client.callTool({
+      name: 'create_agent',
+      arguments: { name: 'TAKEN-agent' },
+    })) as CallToolResult;
+    expect(taken.isError).toBe(true);
+    expect(taken.structuredContent).toMatchObject({ error: { status: 409, scimType: 'uniqueness' } });
+    expect(taken.content[0]).toMatchObject({
+      text: expect.stringMatching(/^create_agent refused \(argument "name"\): /) as string,
+    });
+
+    const ownerless = (await client.callTool({
+      name: 'create_agent',
+      arguments: { name: 'orphan-agent', owners: [crypto.randomUUID()] },
+    })) as CallToolResult;
+    expect(ownerless.isError).toBe(true);
+    expect(ownerless.structuredContent).toMatchObject({ error: { status: 400, scimType: 'invalidValue' } });
+    expect(ownerless.content[0]).toMatchObject({ text: expect.stringMatching(/argument "owners"/) as string });
+
+    const badExpiry = (await client.callTool({
+      name: 'create_agent',
+      arguments: { name: 'orphan-agent', expiresAt: 'next tuesday' },
+    })) as CallToolResult;
+    expect(badExpiry.isError).toBe(true);
+    expect(JSON.stringify(badExpiry.content)).toMatch(/expiresAt/);
+    const search = data(
+      await client.callTool({ name: 'search_agents', arguments: { filter: 'name eq "orphan-agent"' } }),
+    );
+    expect(search['totalResults']).toBe(0);
+  });
+
   it('refuses bad arguments in words a model can act on, and changes nothing', async () => {
     const badFilter = (await client.callTool({
       name: 'search_users',
@@ -195,6 +387,19 @@ describe('who may use the MCP endpoint', () => {
       })) as CallToolResult;
       expect(refused.isError).toBe(true);
       expect((await scim.call('GET', '/Users')).json<{ totalResults: number }>().totalResults).toBe(0);
+      const agent = (await client.callTool({ name: 'create_agent', arguments: { name: 'x-agent' } })) as CallToolResult;
+      expect(agent.isError).toBe(true);
+      expect((await scim.call('GET', '/Agents')).json<{ totalResults: number }>().totalResults).toBe(0);
+      const posted = await scim.call('POST', '/Agents', { schemas: [AGENT_SCHEMA], name: 'kept-agent' });
+      const id = posted.json<{ id: string }>().id;
+      for (const name of ['update_agent', 'deactivate_agent']) {
+        const args =
+          name === 'update_agent' ? { id, operations: [{ op: 'replace', path: 'active', value: false }] } : { id };
+        const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+        expect(result.isError, name).toBe(true);
+      }
+      // Unchanged: no write reached it.
+      expect((await scim.call('GET', `/Agents/${id}`)).json()).toMatchObject({ meta: { version: 'W/"1"' } });
     } finally {
       await client.close();
     }
@@ -251,6 +456,50 @@ describe('who may use the MCP endpoint', () => {
       const result = (await client.callTool({ name: 'get_user', arguments: { id: theirUser.id } })) as CallToolResult;
       expect(result.isError).toBe(true);
       expect(result.structuredContent).toMatchObject({ error: { status: 404 } });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('never reaches another tenant’s agents: their ids are not found, and nothing of theirs changes', async () => {
+    const mine = await scimTenant(t, 'mcp-agents-mine');
+    const theirs = await scimTenant(t, 'mcp-agents-theirs');
+    const theirAgent = (await theirs.call('POST', '/Agents', { schemas: [AGENT_SCHEMA], name: 'their-agent' })).json<{
+      id: string;
+    }>();
+    const theirUser = await theirs.createUser({ userName: 'their-owner@mcp.test' });
+    const client = await connect(mine.tenantId, await token(mine.tenantId));
+    try {
+      const calls = [
+        { name: 'get_agent', arguments: { id: theirAgent.id } },
+        {
+          name: 'update_agent',
+          arguments: { id: theirAgent.id, operations: [{ op: 'replace', path: 'name', value: 'x' }] },
+        },
+        { name: 'deactivate_agent', arguments: { id: theirAgent.id } },
+      ];
+      for (const call of calls) {
+        const result = (await client.callTool(call)) as CallToolResult;
+        expect(result.isError, call.name).toBe(true);
+        expect(result.structuredContent, call.name).toMatchObject({ error: { status: 404 } });
+        expect(result.content[0], call.name).toMatchObject({ text: expect.stringMatching(/argument "id"/) as string });
+      }
+      expect(
+        data(await client.callTool({ name: 'search_agents', arguments: { filter: 'name eq "their-agent"' } }))[
+          'totalResults'
+        ],
+      ).toBe(0);
+      // Another tenant's user cannot own an agent here.
+      const owned = (await client.callTool({
+        name: 'create_agent',
+        arguments: { name: 'borrowed-owner', owners: [theirUser.id] },
+      })) as CallToolResult;
+      expect(owned.isError).toBe(true);
+      expect(owned.structuredContent).toMatchObject({ error: { status: 400 } });
+      expect((await theirs.call('GET', `/Agents/${theirAgent.id}`)).json()).toMatchObject({
+        name: 'their-agent',
+        meta: { version: 'W/"1"' },
+      });
     } finally {
       await client.close();
     }

@@ -33,7 +33,7 @@ describe('the directory as MCP tools over stdio (issue 15)', () => {
   it('provisions a user through the same use cases, and names the local host in the request log', async () => {
     const client = await host(['--tenant', scim.tenantId]);
     try {
-      expect((await client.listTools()).tools).toHaveLength(10);
+      expect((await client.listTools()).tools).toHaveLength(17);
       const created = (await client.callTool({
         name: 'create_user',
         arguments: { userName: 'stdio@mcp.test', displayName: 'From stdio' },
@@ -69,7 +69,10 @@ describe('the directory as MCP tools over stdio (issue 15)', () => {
   it('gives --read-only the read tools only, and refuses an unknown tenant before serving', async () => {
     const readOnly = await host(['--tenant', scim.tenantId, '--read-only']);
     try {
-      expect((await readOnly.listTools()).tools.map((tool) => tool.name)).not.toContain('create_user');
+      const names = (await readOnly.listTools()).tools.map((tool) => tool.name);
+      expect(names).toContain('search_agents');
+      expect(names).not.toContain('create_user');
+      expect(names).not.toContain('create_agent');
     } finally {
       await readOnly.close();
     }
