@@ -21,6 +21,7 @@ export function agentTools(kit: ToolKit): void {
     type: 'Agent',
     title: 'Get an agent',
     description: `One agent as SCIM represents it: its owners, parent, protocols, the applications that list it, and its expiry (${EXPIRES_AT}).`,
+    listed: 'applications',
   });
   kit.searchTool('search_agentic_applications', {
     type: 'AgenticApplication',
@@ -57,6 +58,8 @@ export function agentTools(kit: ToolKit): void {
         .describe('Ids of the users or groups of this tenant accountable for the agent.'),
       expiresAt: z.iso
         .datetime({ offset: true })
+        // PostgreSQL keeps years 0001–9999 (references.ts): refused here, naming this argument.
+        .refine((value) => !value.startsWith('0000-'), 'years 0001 to 9999')
         .optional()
         .describe(
           'When the agent stops being valid, e.g. 2027-01-31T00:00:00Z; the service then deactivates it (or deletes it, when the tenant deletes users).',

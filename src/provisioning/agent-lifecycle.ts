@@ -2,7 +2,7 @@ import type { JsonObject } from '../scim/resource/json.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import { inTransaction, sqlOf, type Database, type Transaction } from '../storage/db.js';
-import type { LinkedResourceStore } from '../storage/linked-resource-store.js';
+import type { ExpiryKey, LinkedResourceStore } from '../storage/linked-resource-store.js';
 import type { EventToAppend, OutboxStore } from '../storage/outbox.js';
 import type { ReferenceStore } from '../storage/reference-store.js';
 import type { TenantContext } from './context.js';
@@ -70,10 +70,27 @@ export class AgentLifecycle {
     await this.outbox.append(tx, ctx.tenantId, [deleted(ctx, type, current), ...others]);
   }
 
-  /** A user was deactivated: the agents it owned that have no other provisioned owner get the policy. */
+  /**
+   * Locks what references a resource about to leave SCIM or be deactivated, before the caller
+   * locks the resource itself (References.lockHolders): every deletion and deactivation that may
+   * touch agents starts here.
+   */
+  async lockHolders(tx: Transaction, ctx: TenantContext, id: string): Promise<void> {
+    await this.references.lockHolders(tx, ctx, id);
+  }
+
+  /**
+   * A user was deactivated: the agents it owned that have no other provisioned owner get the
+   * policy. The caller locked them first (lockHolders).
+   */
   async ownerDeprovisioned(tx: Transaction, ctx: TenantContext, ownerId: string): Promise<EventToAppend[]> {
-    const owned = await this.referenceStore.sourcesOf(tx, ctx.tenantId, ownerId, 'owners');
-    return this.applyOwnerlessPolicy(tx, ctx, owned, []);
+    const owned = (await this.references.lockHolders(tx, ctx, ownerId, 'owners')).get('Agent') ?? [];
+    return this.applyOwnerlessPolicy(
+      tx,
+      ctx,
+      owned.map((a) => a.id),
+      [],
+    );
   }
 
   private async applyOwnerlessPolicy(
@@ -83,9 +100,19 @@ export class AgentLifecycle {
     lostOwners: readonly string[],
   ): Promise<EventToAppend[]> {
     if (agentIds.length === 0 || ctx.ownerlessAgents === 'keep') return [];
-    const ownerless = await this.referenceStore.ownerless(tx, ctx.tenantId, agentIds, lostOwners);
+    // Locked before their owners are judged, by a statement of its own: two owners deprovisioned
+    // side by side then take turns, and the second sees the first's change (no write skew).
+    const locked = await this.agents.lockMany(tx, ctx.tenantId, agentIds);
+    const ownerless = new Set(
+      await this.referenceStore.ownerless(
+        tx,
+        ctx.tenantId,
+        locked.map((a) => a.id),
+        lostOwners,
+      ),
+    );
     const events: EventToAppend[] = [];
-    for (const agent of await this.agents.lockMany(tx, ctx.tenantId, ownerless)) {
+    for (const agent of locked.filter((a) => ownerless.has(a.id))) {
       events.push(...(await this.deactivate(tx, ctx, agent.id, agent.document)));
     }
     return events;
@@ -110,23 +137,28 @@ export class AgentLifecycle {
    * again before it changes, so none is expired twice.
    */
   async sweep(now: Date = this.clock()): Promise<number> {
-    const due = await this.agents.dueForExpiry(sqlOf(this.db), now, SWEEP_BATCH);
     let changed = 0;
-    for (const { tenantId, id } of due) {
-      try {
-        if (await this.expire(tenantId, id, now)) changed += 1;
-      } catch (error) {
-        // One agent that cannot expire (its tenant's schema, the database) holds up no other.
-        this.options.onError?.(error);
+    // Batch after batch, each after the last one read: an agent that does not expire this time
+    // (it failed, or changed meanwhile) holds up none behind it.
+    for (let after: ExpiryKey | undefined; ; ) {
+      const due = await this.agents.dueForExpiry(sqlOf(this.db), now, SWEEP_BATCH, after);
+      for (const { tenantId, id } of due) {
+        try {
+          if (await this.expire(tenantId, id, now)) changed += 1;
+        } catch (error) {
+          this.options.onError?.(error);
+        }
       }
+      after = due.at(-1);
+      if (due.length < SWEEP_BATCH) return changed;
     }
-    return changed;
   }
 
   private async expire(tenantId: string, id: string, now: Date): Promise<boolean> {
     const ctx = await this.options.contextOf(tenantId);
     const type = ctx.registry.type('Agent');
     return inTransaction(this.db, async (tx) => {
+      await this.lockHolders(tx, ctx, id);
       // Checked again under the lock: another replica, or a client moving expiresAt, came first.
       const current = await this.agents.lockIfExpired(tx, tenantId, id, now);
       if (current === undefined) return false;

@@ -217,6 +217,8 @@ export class Groups {
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
     requireAuthenticated(ctx);
     await inTransaction(this.db, async (tx) => {
+      // The agents the group owns, locked first, as their writers lock them (AgentLifecycle.lockHolders).
+      await this.agents.lockHolders(tx, ctx, id);
       const current = await this.locked(tx, ctx.tenantId, id, ifMatch);
       await this.groups.delete(tx, ctx.tenantId, id);
       // Its own memberships go with it (no event each: group.deleted says it); the groups it

@@ -130,6 +130,7 @@ export class LinkedResources {
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
     requireAuthenticated(ctx);
     await inTransaction(this.db, async (tx) => {
+      await this.lifecycle.lockHolders(tx, ctx, id);
       const current = await this.store.find(tx, ctx.tenantId, id, true);
       if (current === undefined) throw this.notFound(id);
       checkIfMatch(ifMatch, current.version);

@@ -118,7 +118,8 @@ export class References {
           throw new ScimError(400, 'invalidValue', `${where}.value: a resource cannot reference itself.`);
         if (seen.has(target)) return;
         seen.add(target);
-        const { value: _sent, ...rest } = object;
+        // $ref and display are the service's to show (computed()), never stored as sent.
+        const { value: _sent, $ref: _ref, display: _display, ...rest } = object;
         kept.push({ value: target, ...rest, ...(descriptor.typed === true ? { type: kind } : {}) });
         targets.push({ id: target, type: kind });
       });
@@ -147,6 +148,26 @@ export class References {
     for (const [attribute, targets] of references) {
       await this.store.replace(tx, ctx.tenantId, { id, type: typeId }, attribute, targets);
     }
+  }
+
+  /**
+   * Locks the resources that reference this one, before the caller locks it to delete or
+   * deactivate it: a writer of those resources locks them first and the ones they reference
+   * after (FOR KEY SHARE), so taking them in the same order here leaves no cycle to deadlock on.
+   * Returns them, by type.
+   */
+  async lockHolders(
+    tx: Transaction,
+    ctx: TenantContext,
+    targetId: string,
+    attribute?: string,
+  ): Promise<Map<string, StoredResource[]>> {
+    const locked = new Map<string, StoredResource[]>();
+    for (const [typeId, ids] of await this.store.holdersOf(tx, ctx.tenantId, targetId, attribute)) {
+      const store = this.holders.get(typeId);
+      if (store !== undefined) locked.set(typeId, await store.lockMany(tx, ctx.tenantId, ids));
+    }
+    return locked;
   }
 
   /** A deleted resource's own references go with it. */

@@ -60,6 +60,31 @@ function checkFilterPaths(types: readonly ResourceTypeDefinition[], filter: Filt
   }
 }
 
+/**
+ * Whether an attribute the filter names has another shape in another type (Agent's `name` is a
+ * string, User's complex): only then may a type fail to run a filter that another runs. Where
+ * every type that has the attribute agrees, a comparison one of them refuses is simply wrong.
+ */
+function shapesDiffer(types: readonly ResourceTypeDefinition[], filter: Filter): boolean {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return shapesDiffer(types, filter.left) || shapesDiffer(types, filter.right);
+    case 'not':
+      return shapesDiffer(types, filter.filter);
+    default: {
+      const shapes = new Set<string>();
+      for (const type of types) {
+        if (!resolves(type, filter.path)) continue;
+        const resolved = resolvePath(type, filter.path, 'invalidFilter');
+        const definition = resolved.subAttribute ?? resolved.attribute;
+        shapes.add(`${definition.type}/${String(definition.multiValued)}`);
+      }
+      return shapes.size > 1;
+    }
+  }
+}
+
 /** `attributes` for one type: the names it has; a name no type has is an error. */
 function projectionFor(
   type: ResourceTypeDefinition,
@@ -165,11 +190,12 @@ export async function searchAll(
     }),
   );
   // An attribute that has another shape in another type (Agent's name is a string, User's is
-  // complex) makes the filter meaningless there: that type matches nothing. Only a filter no
-  // type can run is refused.
+  // complex) makes the filter meaningless there: that type matches nothing. A filter no type can
+  // run, or one a type refuses where every type shapes its attributes alike, is refused.
   const ran = pages.flatMap((p) => (p.result instanceof ScimError ? [] : [{ ...p, result: p.result }]));
   const refusal = pages.find((p) => p.result instanceof ScimError)?.result;
-  if (ran.length === 0 && refusal instanceof ScimError) throw refusal;
+  if (refusal instanceof ScimError && (ran.length === 0 || filter === undefined || !shapesDiffer(types, filter)))
+    throw refusal;
   const merged = ran.flatMap(({ source, projection, result }) =>
     result.resources.map((resource) => ({
       key: sortKey(resource),

@@ -133,6 +133,8 @@ export class Users {
   async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<void> {
     requireAuthenticated(ctx);
     await inTransaction(this.db, async (tx) => {
+      // The agents the user owns, locked first, as their writers lock them (AgentLifecycle.lockHolders).
+      await this.agents.lockHolders(tx, ctx, id);
       const stored = await this.users.find(tx, ctx.tenantId, id, { lock: true });
       if (stored === undefined) throw notFound(id);
       checkIfMatch(ifMatch, stored.version);
@@ -206,12 +208,14 @@ export class Users {
     // transaction at once: the agents the user owns may have to follow it (docs/agents.md).
     const withGroups = showsGroups(ctx, projection);
     let stored: StoredResource | undefined;
+    let deactivating = false;
     for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS && stored === undefined; attempt += 1) {
       const current = await this.users.find(this.sql, ctx.tenantId, id);
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);
       const { type, write } = await change(current);
-      if (deactivates(current.document, write)) break;
+      deactivating = deactivates(current.document, write);
+      if (deactivating) break;
       // The events ride in the compare-and-set statement: appended only if it wins.
       const events = updated(ctx, type, id, current.document, write.document, {
         passwordChanged: write.passwordHash !== undefined,
@@ -230,6 +234,7 @@ export class Users {
       );
     }
     stored ??= await inTransaction(this.db, async (tx) => {
+      if (deactivating) await this.agents.lockHolders(tx, ctx, id);
       const current = await this.users.find(tx, ctx.tenantId, id, { lock: true });
       if (current === undefined) throw notFound(id);
       checkIfMatch(ifMatch, current.version);

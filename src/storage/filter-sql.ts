@@ -162,7 +162,10 @@ class FilterCompiler {
   }
 
   private resolve(path: AttributePath): ResolvedPath {
-    return resolvePath(this.type, path, 'invalidFilter');
+    const resolved = resolvePath(this.type, path, 'invalidFilter');
+    const computed = computedOnRead(this.type, resolved);
+    if (computed !== undefined) throw new ScimError(400, 'invalidFilter', computed);
+    return resolved;
   }
 
   /** The JSON keys of an attribute in the shadow document (lowercased, extensions under their URN). */
@@ -606,4 +609,22 @@ function rebase(filter: Filter, parent: AttributePath): Filter {
     default:
       return { ...filter, path: { ...parent, subAttribute: filter.path.attribute } };
   }
+}
+
+/**
+ * Why a filter cannot compare this attribute, when the service computes it on every read instead
+ * of storing it (Agent applications; the $ref and display of owners, parent and agents): a filter
+ * on it would match nothing, silently. Undefined for what is stored.
+ */
+function computedOnRead(type: ResourceTypeDefinition, resolved: ResolvedPath): string | undefined {
+  if (resolved.extension || resolved.schema === undefined) return undefined;
+  const name = resolved.attribute.name;
+  if ((type.storage.referencedBy ?? []).some((r) => r.attribute === name)) {
+    return `"${name}" is computed from other resources on each read and cannot be filtered on; filter those resources instead.`;
+  }
+  const sub = resolved.subAttribute?.name;
+  if ((sub === '$ref' || sub === 'display') && (type.storage.references ?? []).some((r) => r.attribute === name)) {
+    return `"${name}.${sub}" is computed on each read and cannot be filtered on; filter on "${name}.value".`;
+  }
+  return undefined;
 }

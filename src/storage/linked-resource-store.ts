@@ -11,6 +11,13 @@ import {
   type StoredResource,
 } from './resource-rows.js';
 
+/** An agent due to expire, and where the sweep goes on after it. */
+export interface ExpiryKey {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly expiresAt: string;
+}
+
 /** What a write of an Agent or an AgenticApplication stores beside its document. */
 export interface LinkedWrite {
   readonly name: string;
@@ -82,15 +89,19 @@ VALUES ($1, $2::uuid, $3, $4, $5::jsonb, $6::jsonb${values}) RETURNING ${RETURNI
    * tenant's delete policy "delete" any. Across tenants, soonest first: the expiry sweep's one
    * statement that no tenant pins (it is no request's; the index scim_agents_expires_at_idx).
    */
-  async dueForExpiry(q: Transaction, now: Date, limit: number): Promise<{ tenantId: string; id: string }[]> {
-    const rows = await q.rows<{ tenant_id: string; id: string }[]>(
-      `SELECT a.tenant_id, a.id FROM scim_agents a JOIN tenants t ON t.id = a.tenant_id
+  async dueForExpiry(q: Transaction, now: Date, limit: number, after?: ExpiryKey): Promise<ExpiryKey[]> {
+    const rows = await q.rows<{ tenant_id: string; id: string; expires_at: string }[]>(
+      `SELECT a.tenant_id, a.id, a.expires_at::text AS expires_at FROM scim_agents a JOIN tenants t ON t.id = a.tenant_id
         WHERE a.expires_at <= $1::timestamptz AND (a.active OR t.delete_policy = 'delete')
+          AND ($3::timestamptz IS NULL OR (a.expires_at, a.tenant_id, a.id) > ($3::timestamptz, $4::text, $5::uuid))
         ORDER BY a.expires_at, a.tenant_id, a.id LIMIT $2`,
       now.toISOString(),
       limit,
+      after?.expiresAt ?? null,
+      after?.tenantId ?? null,
+      after?.id ?? null,
     );
-    return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id }));
+    return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, expiresAt: r.expires_at }));
   }
 
   /** The agent, locked, if its expiry has passed by `now`; undefined otherwise. */

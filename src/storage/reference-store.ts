@@ -146,16 +146,24 @@ export class ReferenceStore {
     return rows.map(toReference);
   }
 
-  /** The sources that reference this resource through an attribute (an owner's agents). */
-  async sourcesOf(q: Transaction, tenantId: string, targetId: string, attribute: string): Promise<string[]> {
-    const rows = await q.rows<{ source_id: string }[]>(
-      `SELECT source_id FROM scim_references WHERE tenant_id = $1 AND target_id = $2::uuid AND attribute = $3
-        ORDER BY source_id`,
+  /** The resources that reference this one (through `attribute`, if given), by type, each once. */
+  async holdersOf(
+    q: Transaction,
+    tenantId: string,
+    targetId: string,
+    attribute?: string,
+  ): Promise<Map<string, string[]>> {
+    const rows = await q.rows<{ source_id: string; source_type: string }[]>(
+      `SELECT DISTINCT source_id, source_type FROM scim_references
+        WHERE tenant_id = $1 AND target_id = $2::uuid AND ($3::text IS NULL OR attribute = $3)
+        ORDER BY source_type, source_id`,
       tenantId,
       targetId,
-      attribute,
+      attribute ?? null,
     );
-    return rows.map((r) => r.source_id);
+    const byType = new Map<string, string[]>();
+    for (const r of rows) byType.set(r.source_type, [...(byType.get(r.source_type) ?? []), r.source_id]);
+    return byType;
   }
 
   /** The current display names of referenced resources, by id. */
@@ -210,12 +218,13 @@ export class ReferenceStore {
   /** Whether `id` is `start` or one of its ancestors through parent references (a cycle to refuse). */
   async isAncestorOrSelf(q: Transaction, tenantId: string, start: string, id: string): Promise<boolean> {
     const rows = await q.rows<{ found: boolean }[]>(
-      `WITH RECURSIVE chain(id, depth) AS (
-         SELECT $2::uuid, 0
+      // UNION (not ALL) drops an id met again, so the walk ends however long the chain, even on
+      // a cycle written beside the service.
+      `WITH RECURSIVE chain(id) AS (
+         SELECT $2::uuid
          UNION
-         SELECT r.target_id, c.depth + 1 FROM chain c
+         SELECT r.target_id FROM chain c
            JOIN scim_references r ON r.tenant_id = $1 AND r.source_id = c.id AND r.attribute = 'parent'
-          WHERE c.depth < 1000
        )
        SELECT EXISTS (SELECT 1 FROM chain WHERE id = $3::uuid) AS found`,
       tenantId,

@@ -152,6 +152,39 @@ describe('Agents (draft-abbey-scim-agent-extension-00 §5.1)', () => {
     expect((await filtered(scim, 'Agents', `owners.value eq "${b.id}"`)).totalResults).toBe(0);
   });
 
+  it('removes only the owners a "remove" lists by value, and takes $ref and display as providers send them', async () => {
+    const [a, b] = [
+      await scim.createUser({ userName: 'a@byvalue.agents.test', displayName: 'A' }),
+      await scim.createUser({ userName: 'b@byvalue.agents.test' }),
+    ];
+    const made = await agent(scim, { name: 'By value', owners: [{ value: a.id }, { value: b.id }] });
+    const removed = await scim.call(
+      'PATCH',
+      `/Agents/${made.id}`,
+      patchBody({ op: 'remove', path: 'owners', value: [{ value: a.id }] }),
+    );
+    expect(removed.json<Agent>().owners?.map((o) => o.value)).toEqual([b.id]);
+    const added = await scim.call(
+      'PATCH',
+      `/Agents/${made.id}`,
+      patchBody({ op: 'add', path: 'owners', value: [{ value: a.id, display: 'stale name', $ref: 'x' }] }),
+    );
+    expect(added.statusCode, added.body).toBe(200);
+    expect(added.json<Agent>().owners?.find((o) => o.value === a.id)).toEqual({
+      value: a.id,
+      type: 'User',
+      $ref: `${scim.base}/Users/${a.id}`,
+      display: 'A',
+    });
+  });
+
+  it('refuses filters on what is computed on read, which would match nothing (RFC 7644 §3.4.2.2)', async () => {
+    for (const filter of ['applications.value eq "x"', 'applications pr', 'owners.display eq "A"', 'parent.$ref pr']) {
+      const res = await scim.call('GET', `/Agents?filter=${encodeURIComponent(filter)}`);
+      expect(expectScimError(res, 400, 'invalidFilter')['detail'], filter).toMatch(/computed/);
+    }
+  });
+
   it('keeps parents, refusing a cycle', async () => {
     const root = await agent(scim, { name: 'Root' });
     const child = await agent(scim, { name: 'Child', parent: { value: root.id } });

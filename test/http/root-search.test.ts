@@ -66,8 +66,10 @@ describe('POST /.search at the tenant root (RFC 7644 §3.4.3)', () => {
     const byName = await searchIn('name eq "clippy"');
     expect(byName.statusCode).toBe(200);
     expect(byName.json<Page>().Resources.map((r) => r.id)).toEqual([agent.id]);
-    // Meaningless for every type: still refused.
+    // Meaningless for every type, or wrong where every type agrees on the shape: still refused.
     expectScimError(await searchIn('meta.created gt "yesterday"'), 400);
+    expectScimError(await searchIn('active eq "yes"'), 400, 'invalidFilter');
+    expectScimError(await searchIn('userName gt true'), 400, 'invalidFilter');
   });
 
   it('pages the merged result and projects each resource by its own schema', async () => {

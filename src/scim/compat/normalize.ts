@@ -225,13 +225,14 @@ function normalizeOperation(
       return [{ ...operation, [valueKey]: { value } }];
     }
   }
-  if (op === 'remove' && path.toLowerCase() === 'members' && Array.isArray(value) && value.length > 0) {
+  const list = referenceLists(type).find((name) => name.toLowerCase() === path.toLowerCase());
+  if (op === 'remove' && list !== undefined && Array.isArray(value) && value.length > 0) {
     const ids = value.map((m) => (isJsonObject(m) ? m['value'] : undefined));
     if (ids.every((id): id is string => typeof id === 'string')) {
       // Without this, "remove" of "members" would empty the group (RFC 7644 §3.5.2.2).
       fired.add(RULES.removeMembersByValue.name);
       const filter = ids.map((id) => `value eq ${JSON.stringify(id)}`).join(' or ');
-      return [{ op: 'remove', path: `members[${filter}]` }];
+      return [{ op: 'remove', path: `${list}[${filter}]` }];
     }
   }
   if (value !== undefined && (op === 'add' || op === 'replace')) {
@@ -239,6 +240,18 @@ function normalizeOperation(
     if (definition !== undefined) return [{ ...operation, [valueKey]: coerceValue(definition, value, fired) }];
   }
   return [operation];
+}
+
+/**
+ * The type's lists of references to other resources, whose values a "remove" may list: Group
+ * members, and the multi-valued references of a storage descriptor (Agent owners, …).
+ */
+function referenceLists(type: ResourceTypeDefinition): string[] {
+  const membership = type.storage.membership;
+  const lists = (type.storage.references ?? [])
+    .map((r) => r.attribute)
+    .filter((name) => type.schema.attributes.some((a) => a.name === name && a.multiValued));
+  return membership?.side === 'group' ? [membership.attribute, ...lists] : lists;
 }
 
 /** The attribute (or sub-attribute) a PATCH path names; undefined when it names none. */

@@ -53,7 +53,8 @@ export const RULES = {
     providers: ['entra'],
     // The tutorial's "Update Group [Remove Members]" request.
     reference: ENTRA_TUTORIAL,
-    summary: '"remove" of "members" with a "value" list and no filter removes the listed members only.',
+    summary:
+      '"remove" of "members" (or of an Agent\'s "owners", an AgenticApplication\'s "agents") with a "value" list and no filter removes the listed values only.',
   },
   createFilteredElement: {
     name: 'create-filtered-element',

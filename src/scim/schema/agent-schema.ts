@@ -21,13 +21,15 @@ export function referenceSubAttributes(
 ): AttributeDefinition[] {
   return [
     text('value', `The id of the ${what}.`, { maxLength: IDENTIFIER_MAX_LENGTH }),
+    // Immutable, as Group.members' are (RFC 7643 §4.2): a client may send them, as identity
+    // providers send them for members, and the service shows its own (references.ts).
     text('$ref', `The URI of the ${what}. Set by the service.`, {
       type: 'reference',
       caseExact: true,
-      mutability: 'readOnly',
+      mutability: 'immutable',
       referenceTypes,
     }),
-    text('display', `The display name of the ${what}. Set by the service.`, { mutability: 'readOnly' }),
+    text('display', `The display name of the ${what}. Set by the service.`, { mutability: 'immutable' }),
     ...(options.withType === true
       ? [text('type', `The resource type of the ${what}.`, { canonicalValues: referenceTypes })]
       : []),
