@@ -140,7 +140,7 @@ export class AgentLifecycle {
     let changed = 0;
     // Batch after batch, each after the last one read: an agent that does not expire this time
     // (it failed, or changed meanwhile) holds up none behind it.
-    for (let after: ExpiryKey | undefined; ; ) {
+    for (let after: ExpiryKey | undefined; ;) {
       const due = await this.agents.dueForExpiry(sqlOf(this.db), now, SWEEP_BATCH, after);
       for (const { tenantId, id } of due) {
         try {
