@@ -43,7 +43,7 @@ export function referenceSubAttributes(
  * - `active` is listed twice in §5.1.4: one attribute.
  * - `subject`, `owners`, `protocols` and `parent` are readOnly in §6.1, which would leave no
  *   client able to set them, while §5.1.4 says clients specify them: readWrite, their `$ref`
- *   and `display` readOnly (the service fills them in).
+ *   and `display` immutable, as Group.members' are (the service shows its own).
  * - `protocols.specifiationUrl` (§6.1) is `specificationUrl`, as §5.1.4 and its example spell it.
  * - `owners` gains a `type` sub-attribute ("User" or "Group"), as Group.members has, so a filter
  *   can tell them apart; `applications` one for the relationship the application states.
