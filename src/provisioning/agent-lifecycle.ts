@@ -7,7 +7,8 @@ import type { EventToAppend, OutboxStore } from '../storage/outbox.js';
 import type { ReferenceStore } from '../storage/reference-store.js';
 import type { TenantContext } from './context.js';
 import { deleted, updated } from './events.js';
-import { linkedWrite, type References } from './references.js';
+import { linkedWrite } from './linked-write.js';
+import type { References } from './references.js';
 
 export interface AgentLifecycleOptions {
   /** The context the service acts in for a tenant, outside any request (the expiry sweep). */

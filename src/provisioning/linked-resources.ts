@@ -20,7 +20,8 @@ import type { AgentLifecycle } from './agent-lifecycle.js';
 import { noteRules, requireAuthenticated, type TenantContext } from './context.js';
 import { created, updated } from './events.js';
 import { checkIfMatch } from './preconditions.js';
-import { linkedWrite, type References } from './references.js';
+import { linkedWrite } from './linked-write.js';
+import type { References } from './references.js';
 import type { ListResult, ResourceResult } from './resources.js';
 import type { UndeclaredExtensions } from './undeclared-extensions.js';
 

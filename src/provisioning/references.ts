@@ -1,17 +1,16 @@
 import { ScimError } from '../scim/errors.js';
-import { normalizeDateTime } from '../scim/resource/date-time.js';
 import { isUuid } from '../scim/resource/ids.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../scim/resource/json.js';
-import { buildSearchDocument } from '../scim/resource/search-document.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
 import type { ReferenceDescriptor } from '../scim/schema/storage-descriptor.js';
 import type { Transaction } from '../storage/db.js';
-import type { LinkedResourceStore, LinkedWrite } from '../storage/linked-resource-store.js';
+import type { LinkedResourceStore } from '../storage/linked-resource-store.js';
 import type { EventToAppend } from '../storage/outbox.js';
-import { reverseReferences, type ReferenceStore } from '../storage/reference-store.js';
+import type { ReferenceStore } from '../storage/reference-store.js';
 import type { StoredResource } from '../storage/resource-rows.js';
 import type { TenantContext } from './context.js';
 import { updated } from './events.js';
+import { linkedWrite } from './linked-write.js';
 
 /** A resource a reference points at. */
 export interface ReferenceTarget {
@@ -21,43 +20,6 @@ export interface ReferenceTarget {
 
 /** The references a document holds, by attribute: what scim_references must hold for it. */
 export type CheckedReferences = ReadonlyMap<string, readonly ReferenceTarget[]>;
-
-/** The lifecycle extension of Agents (agent-schema.ts): its expiresAt has a column. */
-export const AGENT_LIFECYCLE_URN = 'urn:scim-provisioning-service:schemas:extension:agent-lifecycle:1.0:Agent';
-
-/** What the row of a linked resource stores beside its document. */
-export function linkedWrite(type: ResourceTypeDefinition, document: JsonObject): LinkedWrite {
-  const name = document['name'];
-  if (typeof name !== 'string') throw new ScimError(400, 'invalidValue', 'name is required.');
-  const externalId = document['externalId'];
-  const lifecycle = document[AGENT_LIFECYCLE_URN];
-  const expiresAt = isJsonObject(lifecycle) ? lifecycle['expiresAt'] : undefined;
-  return {
-    name,
-    externalId: typeof externalId === 'string' ? externalId : undefined,
-    active: document['active'] !== false,
-    expiresAt: typeof expiresAt === 'string' ? storableInstant(expiresAt) : undefined,
-    document,
-    search: buildSearchDocument(type, document),
-  };
-}
-
-/**
- * The expiry as the column keeps it: in UTC (a value without a zone is UTC, as in the search
- * shadow), so the sweep and the document agree whatever the session's time zone. PostgreSQL has
- * no year 0 and xsd:dateTime allows one: years 0001–9999 only.
- */
-function storableInstant(value: string): string {
-  const instant = normalizeDateTime(value);
-  if (instant === undefined || !/^\d{4}-/.test(instant) || instant.startsWith('0000-')) {
-    throw new ScimError(
-      400,
-      'invalidValue',
-      `"${AGENT_LIFECYCLE_URN}:expiresAt" must be a date-time between the years 0001 and 9999 (received "${value}").`,
-    );
-  }
-  return instant;
-}
 
 const valuesOf = (value: JsonValue | undefined): JsonValue[] =>
   value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
@@ -254,7 +216,7 @@ export class References {
       }
     }
     for (const reverse of type.storage.referencedBy ?? []) {
-      const rows = await reverseReferences(
+      const rows = await this.store.reverse(
         q,
         ctx.tenantId,
         resources.map((r) => r.id),

@@ -5,7 +5,7 @@ import { parseAttributeList, type ListLimits, type ListQuery } from '../scim/lis
 import { project, type Projection } from '../scim/projection.js';
 import type { JsonObject } from '../scim/resource/json.js';
 import type { ResourceTypeDefinition } from '../scim/schema/registry.js';
-import { resolvePath } from '../scim/schema/resolve.js';
+import { resolvePath, type ResolvedPath } from '../scim/schema/resolve.js';
 import { typeHolding } from '../scim/schema/open-extensions.js';
 import type { FilterOptions } from '../storage/filter-sql.js';
 import { noteRules, requireAuthenticated, type TenantContext } from './context.js';
@@ -27,15 +27,17 @@ const invalid = (detail: string): never => {
   throw new ScimError(400, 'invalidValue', detail);
 };
 
-function resolves(type: ResourceTypeDefinition, path: AttributePath): boolean {
+/** The attribute the path names in this type; undefined when it names none there. */
+function resolvedIn(type: ResourceTypeDefinition, path: AttributePath): ResolvedPath | undefined {
   try {
-    resolvePath(type, path, 'invalidFilter');
-    return true;
+    return resolvePath(type, path, 'invalidFilter');
   } catch (error) {
-    if (error instanceof ScimError) return false;
+    if (error instanceof ScimError) return undefined;
     throw error;
   }
 }
+
+const resolves = (type: ResourceTypeDefinition, path: AttributePath): boolean => resolvedIn(type, path) !== undefined;
 
 /** Every attribute a filter names must belong to at least one resource type searched. */
 function checkFilterPaths(types: readonly ResourceTypeDefinition[], filter: Filter): void {
@@ -75,8 +77,8 @@ function shapesDiffer(types: readonly ResourceTypeDefinition[], filter: Filter):
     default: {
       const shapes = new Set<string>();
       for (const type of types) {
-        if (!resolves(type, filter.path)) continue;
-        const resolved = resolvePath(type, filter.path, 'invalidFilter');
+        const resolved = resolvedIn(type, filter.path);
+        if (resolved === undefined) continue;
         const definition = resolved.subAttribute ?? resolved.attribute;
         shapes.add(`${definition.type}/${String(definition.multiValued)}`);
       }

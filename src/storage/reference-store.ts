@@ -233,6 +233,41 @@ export class ReferenceStore {
     );
     return rows[0]?.found === true;
   }
+
+  /**
+   * The resources of `sourceType` whose `attribute` references these, with their display names and
+   * the `carry` sub-attribute of the referencing value, read from the source's document.
+   */
+  async reverse(
+    q: Transaction,
+    tenantId: string,
+    targetIds: readonly string[],
+    source: { readonly type: string; readonly attribute: string; readonly carry: string | undefined },
+  ): Promise<ReverseReference[]> {
+    if (targetIds.length === 0) return [];
+    const { table, display } = target(source.type);
+    const rows = await q.rows<
+      { target_id: string; source_id: string; display: string | null; carried: string | null }[]
+    >(
+      `SELECT r.target_id, r.source_id, ${display('s')} AS display,
+              (SELECT e ->> $5 FROM jsonb_array_elements(s.document -> $4) e
+                WHERE lower(e ->> 'value') = r.target_id::text LIMIT 1) AS carried
+         FROM scim_references r JOIN ${table} s ON s.tenant_id = r.tenant_id AND s.id = r.source_id
+        WHERE r.tenant_id = $1 AND r.target_id = ANY($2::uuid[]) AND r.source_type = $3 AND r.attribute = $4
+        ORDER BY r.target_id, s.created_at, s.id`,
+      tenantId,
+      targetIds,
+      source.type,
+      source.attribute,
+      source.carry ?? 'type',
+    );
+    return rows.map((r) => ({
+      targetId: r.target_id,
+      sourceId: r.source_id,
+      display: r.display ?? '',
+      carried: source.carry === undefined ? undefined : (r.carried ?? undefined),
+    }));
+  }
 }
 
 /** A resource that references another, as the referenced one shows it (Agent applications). */
@@ -242,37 +277,4 @@ export interface ReverseReference {
   readonly display: string;
   /** The referencing value's sub-attribute asked for, if it has one. */
   readonly carried: string | undefined;
-}
-
-/**
- * The resources of `sourceType` whose `attribute` references these, with their display names and
- * the `carry` sub-attribute of the referencing value, read from the source's document.
- */
-export async function reverseReferences(
-  q: Transaction,
-  tenantId: string,
-  targetIds: readonly string[],
-  source: { readonly type: string; readonly attribute: string; readonly carry: string | undefined },
-): Promise<ReverseReference[]> {
-  if (targetIds.length === 0) return [];
-  const { table, display } = target(source.type);
-  const rows = await q.rows<{ target_id: string; source_id: string; display: string | null; carried: string | null }[]>(
-    `SELECT r.target_id, r.source_id, ${display('s')} AS display,
-            (SELECT e ->> $5 FROM jsonb_array_elements(s.document -> $4) e
-              WHERE lower(e ->> 'value') = r.target_id::text LIMIT 1) AS carried
-       FROM scim_references r JOIN ${table} s ON s.tenant_id = r.tenant_id AND s.id = r.source_id
-      WHERE r.tenant_id = $1 AND r.target_id = ANY($2::uuid[]) AND r.source_type = $3 AND r.attribute = $4
-      ORDER BY r.target_id, s.created_at, s.id`,
-    tenantId,
-    targetIds,
-    source.type,
-    source.attribute,
-    source.carry ?? 'type',
-  );
-  return rows.map((r) => ({
-    targetId: r.target_id,
-    sourceId: r.source_id,
-    display: r.display ?? '',
-    carried: source.carry === undefined ? undefined : (r.carried ?? undefined),
-  }));
 }

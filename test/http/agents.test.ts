@@ -277,7 +277,7 @@ describe('Agents (draft-abbey-scim-agent-extension-00 §5.1)', () => {
       400,
     );
     await tenant.call('DELETE', `/Agents/${made.id}`);
-    const events = await settled(tenant.tenantId, 5);
+    const events = await eventsOf(tenant.tenantId);
     expect(events.map((e) => [e.type, e.resourceType, e.changedAttributes])).toEqual([
       ['agent.created', 'Agent', []],
       ['agent.updated', 'Agent', ['description']],
@@ -340,15 +340,8 @@ describe('AgenticApplications (draft-abbey-scim-agent-extension-00 §5.2)', () =
   });
 });
 
-/** The tenant's events once `count` of them are numbered. */
-async function settled(tenantId: string, count: number): Promise<StoredEvent[]> {
-  for (let i = 0; i < 100; i += 1) {
-    const events = await outbox.after(sqlOf(t.deps.db), tenantId, 0, 1000);
-    if (events.length >= count) return events;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('events not numbered');
-}
+/** The tenant's events: every SCIM write numbers its own before it answers (decision 0007). */
+const eventsOf = (tenantId: string): Promise<StoredEvent[]> => outbox.after(sqlOf(t.deps.db), tenantId, 0, 1000);
 
 describe("the June 2026 draft's names, for the app (docs/agents.md)", () => {
   it('maps an agent to agentUserName in the events it emits', async () => {
@@ -364,7 +357,7 @@ describe("the June 2026 draft's names, for the app (docs/agents.md)", () => {
     expect(set.statusCode, set.body).toBe(200);
     const owner = await tenant.createUser({ userName: 'owner@mapped.test' });
     const made = await agent(tenant, { name: 'Support agent', displayName: 'Support', owners: [{ value: owner.id }] });
-    const [event] = (await settled(tenant.tenantId, 2)).filter((e) => e.type === 'agent.created');
+    const [event] = (await eventsOf(tenant.tenantId)).filter((e) => e.type === 'agent.created');
     expect(event?.resourceId).toBe(made.id);
     expect(event?.mapped).toMatchObject({
       agentUserName: 'Support agent',
