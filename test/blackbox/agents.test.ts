@@ -357,6 +357,29 @@ describe.each(MODES)('agents from the outside (%s database)', (mode) => {
     expect(await read(tenant, `/Agents/${shared.id}`)).toMatchObject({ active: false });
   });
 
+  it('keeps references whole and answers no 500 when concurrent clients race deletions and writes', async () => {
+    const tenant = await box.tenant();
+    for (let round = 0; round < 6; round += 1) {
+      const u = await user(tenant, `u${round}@race.test`);
+      const v = await user(tenant, `v${round}@race.test`);
+      const w = await user(tenant, `w${round}@race.test`);
+      const raced = await agent(tenant, `raced-${round}`, { owners: [{ value: u }, { value: v }] });
+      const off = [{ op: 'replace', path: 'active', value: false }];
+      // A write adding an owner being deleted, and both remaining owners deprovisioned at once.
+      const answers = await Promise.all([
+        patch(tenant, `/Agents/${raced.id}`, [{ op: 'add', path: 'owners', value: [{ value: w }] }]),
+        box.scim(tenant, 'DELETE', `/Users/${w}`),
+        patch(tenant, `/Users/${u}`, off),
+        patch(tenant, `/Users/${v}`, off),
+      ]);
+      for (const answer of answers) expect(answer.status, answer.text).toBeLessThan(500);
+      const now = await read(tenant, `/Agents/${raced.id}`);
+      // No owner of it is gone, and with every owner inactive the default policy deactivated it.
+      expect(now.owners?.map((o) => o.value).sort()).toEqual([u, v].sort());
+      expect(now.active, `round ${round}`).toBe(false);
+    }
+  });
+
   it('keeps an ownerless agent active under ownerlessAgents "keep"', async () => {
     const tenant = await box.tenant();
     await setTenant(tenant, { ownerlessAgents: 'keep' });
